@@ -1,0 +1,201 @@
+//! Command-line interface: argument definitions and dispatch. `main.rs` only calls [`main`].
+
+use crate::period::Period;
+use crate::pipeline::Pipeline;
+use crate::run::{self, RunOptions, RunOutcome};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zhaoshang",
+    version,
+    about = "Investment-promotion assessment pipeline: monthly Excel returns in; Parquet, metrics.json and reports out."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the assessment for one period: read every return of the year up to the period,
+    /// validate and normalise it, and write the dataset and reports.
+    Run(RunArgs),
+    /// Write a year of generated, deliberately messy returns (and their expected figures).
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Pipeline file (TOML). Default: the built-in copy of pipelines/jiangmen.toml.
+    #[arg(long, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
+    /// Input folder laid out as <input>/<YYYY-MM>/<file>. Default: fixtures/returns.
+    #[arg(long, value_name = "DIR")]
+    pub input: Option<PathBuf>,
+    /// Output root: the dataset goes to <out>/dataset, reports to <out>/reports/<YYYY-MM>.
+    #[arg(long, value_name = "DIR", default_value = "outputs")]
+    pub out: PathBuf,
+    /// Period to assess (YYYY-MM). Default: the latest month folder found.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Option<Period>,
+    /// Also exit with status 1 when any row was rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Output folder (receives <YYYY-MM>/ folders and expected.json).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Pipeline whose reference lists are used. Default: the built-in jiangmen pipeline.
+    #[arg(long, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
+    #[arg(long, default_value_t = 2025)]
+    pub year: i32,
+    /// Number of months to generate, from January.
+    #[arg(long, default_value_t = 12)]
+    pub months: u32,
+    /// Multiplies the number of projects per county and month.
+    #[arg(long, default_value_t = 1)]
+    pub scale: u32,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+fn load_pipeline(path: &Option<PathBuf>) -> anyhow::Result<Pipeline> {
+    Ok(match path {
+        Some(p) => Pipeline::load(p)?,
+        None => Pipeline::embedded_default()?,
+    })
+}
+
+/// Runs the CLI and returns the process exit status.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            2
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Run(args) => cmd_run(args),
+        Command::Synth(args) => crate::synth_cmd::run(args),
+    }
+}
+
+fn cmd_run(args: RunArgs) -> anyhow::Result<i32> {
+    if let Some(j) = args.jobs {
+        // Ignored if a pool exists already (only in tests that call this twice).
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(j.max(1))
+            .build_global();
+    }
+    let pipeline = load_pipeline(&args.pipeline)?;
+    let input = args
+        .input
+        .clone()
+        .unwrap_or_else(|| run::default_input().to_path_buf());
+    if !input.is_dir() {
+        anyhow::bail!(
+            "Input folder `{}` does not exist (pass --input DIR; it must hold <YYYY-MM>/ folders)",
+            input.display()
+        );
+    }
+    let outcome = run::run(
+        &pipeline,
+        &RunOptions {
+            input,
+            out: args.out.clone(),
+            period: args.period,
+        },
+    )?;
+    if !args.quiet {
+        print_summary(&pipeline, &outcome);
+    }
+    for u in &outcome.metrics.unreadable_files {
+        eprintln!(
+            "error: could not read {}: {} ({})",
+            u.file, u.reason, u.detail
+        );
+    }
+    Ok(outcome.exit_code(args.strict))
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.abs() >= 100.0 => format!("{x:.1}"),
+        Some(x) => format!("{x:.4}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string(),
+        None => "—".into(),
+    }
+}
+
+fn print_summary(pipeline: &Pipeline, o: &RunOutcome) {
+    let m = &o.metrics;
+    let a = &m.accounting;
+    println!(
+        "zhaoshang {} — {} {}",
+        env!("CARGO_PKG_VERSION"),
+        pipeline.title,
+        o.period
+    );
+    println!(
+        "files: {} read for the year to date ({} for {}), {} unreadable",
+        o.files_read,
+        o.files_in_period,
+        o.period,
+        m.unreadable_files.len()
+    );
+    println!(
+        "rows ({}): read {} = accepted {} + rejected {} + skipped {}",
+        o.period, a.rows_read, a.rows_accepted, a.rows_rejected, a.rows_skipped
+    );
+    if !m.missing_returns.is_empty() {
+        println!("missing returns (未报送): {}", m.missing_returns.join(", "));
+    }
+    println!("headline figures (city, year to date):");
+    for mv in m.metrics.iter().filter(|x| x.scope == "city") {
+        let track = match mv.on_track {
+            Some(true) => "on track",
+            Some(false) => "behind",
+            None => "",
+        };
+        println!(
+            "  {:<28} {:>10} {}  target {} (to date {})  {}",
+            mv.name,
+            fmt_opt(mv.value),
+            mv.unit,
+            fmt_opt(mv.target),
+            fmt_opt(mv.target_to_date),
+            track
+        );
+    }
+    if let Some(top) = m.ranking.first() {
+        println!("ranking: 1. {} ({:.1})", top.county, top.score);
+    }
+    println!("timings: read {:.0} ms, normalise {:.0} ms, identity {:.0} ms, assess {:.0} ms, store {:.0} ms, total {:.0} ms", o.timings.read_ms, o.timings.normalise_ms, o.timings.identity_ms, o.timings.assess_ms, o.timings.store_ms, o.timings.total_ms);
+    println!(
+        "outputs: {} and {}",
+        o.report_dir.display(),
+        o.dataset_dir.display()
+    );
+}

@@ -1,0 +1,7 @@
+//! Discover the return files of an input folder and read their sheets into cell grids.
+
+mod discover;
+mod read;
+
+pub use discover::{discover, Discovery, IgnoredFile, InputFile};
+pub use read::{format_number as format_number_public, read_file, Cell, Sheet, Workbook};

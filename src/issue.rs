@@ -1,0 +1,114 @@
+//! Located problems found while reading returns: what the filer must fix, and where.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The row is rejected (or the file could not be read).
+    Error,
+    /// The row is kept; the filer should still look.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "提示",
+        }
+    }
+}
+
+/// The rule a problem breaks. The id is stable (it is in the rejects table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    MissingRequired,
+    UnparseableNumber,
+    UnparseableDate,
+    UnknownCounty,
+    UnknownValue,
+    NegativeAmount,
+    ImplausibleAmount,
+    DateAfterPeriod,
+    DateBeforeMin,
+    ErrorCell,
+    UnknownUnit,
+    UnknownFiler,
+    DefaultUnit,
+    DuplicateHeader,
+    UnrecognisedSheet,
+    UnreadableFile,
+    IgnoredFile,
+    Conflict,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::MissingRequired => "missing_required",
+            Rule::UnparseableNumber => "unparseable_number",
+            Rule::UnparseableDate => "unparseable_date",
+            Rule::UnknownCounty => "unknown_county",
+            Rule::UnknownValue => "unknown_value",
+            Rule::NegativeAmount => "negative_amount",
+            Rule::ImplausibleAmount => "implausible_amount",
+            Rule::DateAfterPeriod => "date_after_period",
+            Rule::DateBeforeMin => "date_before_min",
+            Rule::ErrorCell => "error_cell",
+            Rule::UnknownUnit => "unknown_unit",
+            Rule::UnknownFiler => "unknown_filer",
+            Rule::DefaultUnit => "default_unit",
+            Rule::DuplicateHeader => "duplicate_header",
+            Rule::UnrecognisedSheet => "unrecognised_sheet",
+            Rule::UnreadableFile => "unreadable_file",
+            Rule::IgnoredFile => "ignored_file",
+            Rule::Conflict => "conflict",
+        }
+    }
+}
+
+/// One located problem.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Issue {
+    pub severity: Severity,
+    pub rule: Rule,
+    /// Input file, relative to the input root.
+    pub file: String,
+    pub sheet: Option<String>,
+    /// 1-based spreadsheet row.
+    pub row: Option<u32>,
+    /// A1 address, e.g. `G14`.
+    pub cell: Option<String>,
+    /// Canonical column.
+    pub column: Option<String>,
+    /// The value as the filer typed it.
+    pub raw: Option<String>,
+    /// What to fix, in Chinese.
+    pub message: String,
+    /// Canonical filer (or the best guess).
+    pub filer: Option<String>,
+}
+
+impl Issue {
+    /// `file / sheet / cell`, for terminal output.
+    pub fn location(&self) -> String {
+        let mut s = self.file.clone();
+        if let Some(sh) = &self.sheet {
+            s.push_str(&format!(" / {sh}"));
+        }
+        if let Some(c) = &self.cell {
+            s.push_str(&format!(" / {c}"));
+        } else if let Some(r) = self.row {
+            s.push_str(&format!(" / 第{r}行"));
+        }
+        s
+    }
+}

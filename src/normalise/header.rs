@@ -1,0 +1,336 @@
+//! Recognises a sheet's return type by its header (DESIGN §2.1–2.2): the header row may sit
+//! anywhere in the first rows, span two rows (merged cells, group titles), put the columns in
+//! any order and use any listed spelling, with units in parentheses.
+
+use crate::ingest::{Cell, Sheet};
+use crate::pipeline::{ColumnKind, Pipeline, ReturnType};
+use crate::text::header_label;
+
+/// How far down a header is looked for.
+pub const HEADER_SEARCH_ROWS: usize = 20;
+
+/// Where a canonical column is on the sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappedColumn {
+    /// Index of the column in the return type.
+    pub column: usize,
+    /// Grid column.
+    pub grid_col: usize,
+    /// Unit written in the header, e.g. `万元` from `总投资（万元）`.
+    pub header_unit: Option<String>,
+    /// A sibling `单位` column whose cells give each row's unit (`计划总投资` over `金额`/`单位`).
+    pub unit_col: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HeaderMatch {
+    pub return_index: usize,
+    /// Grid row of the (first) header row.
+    pub header_row: usize,
+    /// Grid row of the first data row.
+    pub data_start: usize,
+    pub columns: Vec<MappedColumn>,
+    /// Header labels that named a column already taken (grid col, label).
+    pub duplicates: Vec<(usize, String)>,
+}
+
+impl HeaderMatch {
+    pub fn mapped(&self, column: usize) -> Option<&MappedColumn> {
+        self.columns.iter().find(|m| m.column == column)
+    }
+}
+
+fn label(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(s) => header_label(s),
+        _ => String::new(),
+    }
+}
+
+/// Maps the header starting at grid row `r`, over one row or (when `two_rows`) two.
+fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> HeaderMatch {
+    let width = sheet.width();
+    let mut columns: Vec<MappedColumn> = Vec::new();
+    let mut duplicates = Vec::new();
+    let mut group_title = String::new();
+    let mut pending_units: Vec<(usize, String)> = Vec::new();
+    for c in 0..width {
+        let top = label(sheet.get(r, c));
+        let bottom = if two_rows {
+            label(sheet.get(r + 1, c))
+        } else {
+            String::new()
+        };
+        if !top.is_empty() {
+            group_title = top.clone();
+        }
+        let parent = if top.is_empty() {
+            group_title.clone()
+        } else {
+            top.clone()
+        };
+        let mut candidates: Vec<String> = Vec::new();
+        if !bottom.is_empty() {
+            if bottom == "单位" || bottom == "计量单位" {
+                pending_units.push((c, parent.clone()));
+                continue;
+            }
+            candidates.push(bottom.clone());
+            if !parent.is_empty() {
+                candidates.push(format!("{parent}{bottom}"));
+                if bottom == "金额" || bottom == "数额" || bottom.starts_with("金额(") {
+                    let unit = crate::text::split_paren_suffix(&bottom)
+                        .1
+                        .map(|u| format!("({u})"))
+                        .unwrap_or_default();
+                    candidates.push(format!("{parent}{unit}"));
+                }
+            }
+        }
+        if !top.is_empty() {
+            candidates.push(top.clone());
+        }
+        for cand in candidates {
+            if rt.ignored_headers.contains(&cand) {
+                break;
+            }
+            if let Some((col, unit)) = rt.match_header(&cand) {
+                if columns.iter().any(|m| m.column == col) {
+                    duplicates.push((c, cand));
+                } else {
+                    columns.push(MappedColumn {
+                        column: col,
+                        grid_col: c,
+                        header_unit: unit,
+                        unit_col: None,
+                    });
+                }
+                break;
+            }
+        }
+    }
+    // `单位` sub-columns give the unit of the money column under the same group title.
+    for (c, parent) in pending_units {
+        if let Some((col, _)) = rt.match_header(&parent) {
+            if matches!(rt.columns[col].kind, ColumnKind::Money { .. }) {
+                if let Some(m) = columns.iter_mut().find(|m| m.column == col) {
+                    m.unit_col = Some(c);
+                }
+            }
+        }
+    }
+    let data_start = if two_rows { r + 2 } else { r + 1 };
+    HeaderMatch {
+        return_index: 0,
+        header_row: r,
+        data_start,
+        columns,
+        duplicates,
+    }
+}
+
+/// Is the match enough to call the sheet this return type?
+fn recognised(rt: &ReturnType, m: &HeaderMatch) -> bool {
+    let has = |i: usize| m.columns.iter().any(|c| c.column == i);
+    let required_ok = rt
+        .columns
+        .iter()
+        .enumerate()
+        .all(|(i, c)| !c.required || c.default_from_filer || has(i));
+    let any_ok = rt.recognise_any.is_empty() || rt.recognise_any.iter().any(|&i| has(i));
+    required_ok && any_ok && m.columns.len() >= 2
+}
+
+/// Finds the best header over all return types, or None when the sheet is no known return.
+pub fn recognise(sheet: &Sheet, pipeline: &Pipeline) -> Option<HeaderMatch> {
+    let mut best: Option<HeaderMatch> = None;
+    let rows = sheet.rows.len().min(HEADER_SEARCH_ROWS);
+    for (ri, rt) in pipeline.returns.iter().enumerate() {
+        let one_row: Vec<HeaderMatch> = (0..rows.min(sheet.rows.len()))
+            .map(|r| map_header(sheet, rt, r, false))
+            .collect();
+        for r in 0..one_row.len() {
+            let mut cand = one_row[r].clone();
+            // Two rows only when they name more columns than either row alone (a title or
+            // empty row above a one-row header adds nothing).
+            if r + 1 < sheet.rows.len() {
+                let two = map_header(sheet, rt, r, true);
+                let below = one_row.get(r + 1).map(|m| m.columns.len()).unwrap_or(0);
+                if two.columns.len() > cand.columns.len() && two.columns.len() > below {
+                    cand = two;
+                }
+            }
+            cand.return_index = ri;
+            if !recognised(rt, &cand) {
+                continue;
+            }
+            let better = match &best {
+                None => true,
+                Some(b) => cand.columns.len() > b.columns.len(),
+            };
+            if better {
+                best = Some(cand);
+            }
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet(rows: Vec<Vec<&str>>) -> Sheet {
+        Sheet {
+            name: "s".into(),
+            first_row: 0,
+            first_col: 0,
+            rows: rows
+                .into_iter()
+                .map(|r| {
+                    r.into_iter()
+                        .map(|s| {
+                            if s.is_empty() {
+                                Cell::Empty
+                            } else {
+                                Cell::Text(s.into())
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    fn pipeline() -> Pipeline {
+        Pipeline::embedded_default().unwrap()
+    }
+
+    #[test]
+    fn one_row_header_below_titles_any_order() {
+        let p = pipeline();
+        let s = sheet(vec![
+            vec!["2025年1月招商引资项目台账"],
+            vec!["填报单位：开平市", "", "", "", "填报日期：2025年1月6日"],
+            vec![],
+            vec![
+                "序号",
+                "项目编号",
+                "项目名称",
+                "企业名称",
+                "重点产业链",
+                "所属行业",
+                "计划总投资（万元）",
+                "签约日期",
+                "备注",
+            ],
+            vec![
+                "1",
+                "JM-1",
+                "甲项目",
+                "甲公司",
+                "先进材料",
+                "制造业",
+                "16100",
+                "2025-01-03",
+                "",
+            ],
+        ]);
+        let m = recognise(&s, &p).expect("recognised");
+        let rt = &p.returns[m.return_index];
+        assert_eq!(rt.id, "project_ledger");
+        assert_eq!(m.header_row, 3);
+        assert_eq!(m.data_start, 4);
+        let inv = m
+            .mapped(rt.column_index("planned_investment_yi").unwrap())
+            .unwrap();
+        assert_eq!(inv.grid_col, 6);
+        assert_eq!(inv.header_unit.as_deref(), Some("万元"));
+        assert!(m.mapped(rt.column_index("county").unwrap()).is_none());
+    }
+
+    #[test]
+    fn two_row_header_with_group_titles_and_unit_column() {
+        let p = pipeline();
+        let s = sheet(vec![
+            vec![
+                "序号",
+                "项目代码",
+                "项目名称",
+                "投资单位",
+                "所属行业",
+                "计划总投资",
+                "",
+                "项目进度时间节点",
+                "",
+                "用地及效益",
+            ],
+            vec![
+                "",
+                "",
+                "",
+                "",
+                "",
+                "金额",
+                "单位",
+                "签约日期",
+                "注册时间",
+                "用地面积（亩）",
+            ],
+            vec![
+                "1",
+                "JM-1",
+                "甲项目",
+                "甲公司",
+                "制造业",
+                "8000",
+                "万元",
+                "2025-01-03",
+                "",
+                "12",
+            ],
+        ]);
+        let m = recognise(&s, &p).expect("recognised");
+        let rt = &p.returns[m.return_index];
+        assert_eq!(m.data_start, 2);
+        let inv = m
+            .mapped(rt.column_index("planned_investment_yi").unwrap())
+            .unwrap();
+        assert_eq!((inv.grid_col, inv.unit_col), (5, Some(6)));
+        assert_eq!(
+            m.mapped(rt.column_index("signed_date").unwrap())
+                .unwrap()
+                .grid_col,
+            7
+        );
+        assert_eq!(
+            m.mapped(rt.column_index("registered_date").unwrap())
+                .unwrap()
+                .grid_col,
+            8
+        );
+        assert_eq!(
+            m.mapped(rt.column_index("land_mu").unwrap())
+                .unwrap()
+                .grid_col,
+            9
+        );
+    }
+
+    #[test]
+    fn talent_return_is_recognised_and_notes_are_not() {
+        let p = pipeline();
+        let s = sheet(vec![
+            vec!["保障性租赁住房筹建情况"],
+            vec!["填报单位：市住房城乡建设局", "", "统计截至：2025年1月"],
+            vec!["序号", "县(市、区)", "新增筹建保障性租赁住房(套/间)"],
+            vec!["1", "蓬江区", "77"],
+        ]);
+        let m = recognise(&s, &p).expect("recognised");
+        assert_eq!(p.returns[m.return_index].id, "talent");
+        let note = sheet(vec![vec![
+            "填表说明：1.金额单位以表头为准；2.日期按实际填写。",
+        ]]);
+        assert!(recognise(&note, &p).is_none());
+    }
+}

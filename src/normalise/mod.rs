@@ -1,0 +1,167 @@
+//! Recognise & normalise: turns a sheet's cells into canonical records of its return type,
+//! with every row accounted for (accepted, rejected or skipped) and every problem located.
+
+pub mod filer;
+pub mod header;
+mod rows;
+pub mod value;
+
+pub use rows::{classify_row, RowKind};
+
+use crate::ingest::{InputFile, Sheet, Workbook};
+use crate::issue::{Issue, Rule, Severity};
+use crate::period::Period;
+use crate::pipeline::{Filer, Pipeline};
+use crate::record::Record;
+use serde::Serialize;
+
+/// Row counts of one sheet: `read = accepted + rejected + skipped`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Accounting {
+    pub rows_read: u64,
+    pub rows_accepted: u64,
+    pub rows_rejected: u64,
+    pub rows_skipped: u64,
+    /// Of the skipped: blank rows.
+    pub skipped_blank: u64,
+    /// Of the skipped: 合计/小计/总计/其中 rows.
+    pub skipped_total: u64,
+    /// Of the skipped: footers (填报人, 审核人, 联系电话, 说明).
+    pub skipped_footer: u64,
+}
+
+impl Accounting {
+    pub fn add(&mut self, o: &Accounting) {
+        self.rows_read += o.rows_read;
+        self.rows_accepted += o.rows_accepted;
+        self.rows_rejected += o.rows_rejected;
+        self.rows_skipped += o.rows_skipped;
+        self.skipped_blank += o.skipped_blank;
+        self.skipped_total += o.skipped_total;
+        self.skipped_footer += o.skipped_footer;
+    }
+
+    pub fn balanced(&self) -> bool {
+        self.rows_read == self.rows_accepted + self.rows_rejected + self.rows_skipped
+            && self.rows_skipped == self.skipped_blank + self.skipped_total + self.skipped_footer
+    }
+}
+
+/// What became of one sheet.
+#[derive(Debug, Clone)]
+pub struct SheetOutcome {
+    pub file: String,
+    pub period: Period,
+    pub sheet: String,
+    /// The return type's id, or None when the sheet is no known return.
+    pub return_id: Option<String>,
+    pub filer: Option<Filer>,
+    /// 1-based row of the header's first row.
+    pub header_row: Option<u32>,
+    pub accounting: Accounting,
+    pub records: Vec<Record>,
+    pub issues: Vec<Issue>,
+}
+
+/// Normalises every sheet of a workbook.
+pub fn normalise_workbook(
+    file: &InputFile,
+    wb: &Workbook,
+    pipeline: &Pipeline,
+) -> Vec<SheetOutcome> {
+    // A workbook-wide 填报单位 (from any sheet) serves sheets that lack their own.
+    let workbook_filer = wb
+        .sheets
+        .iter()
+        .find_map(|s| filer::filer_from_cells(s, header::HEADER_SEARCH_ROWS, pipeline))
+        .and_then(|(f, _)| f)
+        .or_else(|| filer::filer_from_file_name(&file.rel, pipeline));
+    wb.sheets
+        .iter()
+        .map(|s| normalise_sheet(file, s, pipeline, workbook_filer.as_ref()))
+        .collect()
+}
+
+pub fn normalise_sheet(
+    file: &InputFile,
+    sheet: &Sheet,
+    pipeline: &Pipeline,
+    workbook_filer: Option<&Filer>,
+) -> SheetOutcome {
+    let mut out = SheetOutcome {
+        file: file.rel.clone(),
+        period: file.period,
+        sheet: sheet.name.clone(),
+        return_id: None,
+        filer: None,
+        header_row: None,
+        accounting: Accounting::default(),
+        records: Vec::new(),
+        issues: Vec::new(),
+    };
+    let Some(m) = header::recognise(sheet, pipeline) else {
+        let non_empty = sheet
+            .rows
+            .iter()
+            .filter(|r| r.iter().any(|c| !c.is_empty()))
+            .count();
+        if non_empty > 0 {
+            out.issues.push(Issue {
+                severity: Severity::Warning,
+                rule: Rule::UnrecognisedSheet,
+                file: file.rel.clone(),
+                sheet: Some(sheet.name.clone()),
+                row: None,
+                cell: None,
+                column: None,
+                raw: None,
+                message: format!("工作表“{}”不是可识别的报表（未找到项目台账或人才报表的表头），未读取；如是报表，请使用规定的表头", sheet.name),
+                filer: workbook_filer.map(|f| f.name.clone()),
+            });
+        }
+        return out;
+    };
+    let rt = &pipeline.returns[m.return_index];
+    out.return_id = Some(rt.id.clone());
+    out.header_row = Some(sheet.row_number(m.header_row));
+
+    let (filer, filer_raw) = match filer::filer_from_cells(sheet, m.header_row, pipeline) {
+        Some((Some(f), _)) => (Some(f), None),
+        Some((None, raw)) => (workbook_filer.cloned(), Some(raw)),
+        None => (workbook_filer.cloned(), None),
+    };
+    out.filer = filer.clone();
+    if filer.is_none() {
+        out.issues.push(Issue {
+            severity: Severity::Error,
+            rule: Rule::UnknownFiler,
+            file: file.rel.clone(),
+            sheet: Some(sheet.name.clone()),
+            row: None,
+            cell: None,
+            column: None,
+            raw: filer_raw.clone(),
+            message: match &filer_raw {
+                Some(raw) => format!("填报单位“{raw}”不在名单内，本表全部行未计入；请按规范名称填写“填报单位：XX区”"),
+                None => "未找到填报单位，本表全部行未计入；请在表头上方填写“填报单位：XX区”或在文件名中写明单位".to_string(),
+            },
+            filer: None,
+        });
+    }
+    for (c, label) in &m.duplicates {
+        out.issues.push(Issue {
+            severity: Severity::Warning,
+            rule: Rule::DuplicateHeader,
+            file: file.rel.clone(),
+            sheet: Some(sheet.name.clone()),
+            row: Some(sheet.row_number(m.header_row)),
+            cell: Some(sheet.address(m.header_row, *c)),
+            column: None,
+            raw: Some(label.clone()),
+            message: format!("表头“{label}”与前面的列重复，本列未读取；请删除重复列"),
+            filer: filer.as_ref().map(|f| f.name.clone()),
+        });
+    }
+    rows::convert_rows(&mut out, sheet, pipeline, rt, &m, filer.as_ref());
+    out
+}

@@ -1,0 +1,895 @@
+//! Row classification (data, blank, total, footer) and conversion of data rows into
+//! canonical values, with a located issue for everything that cannot be accepted.
+
+use super::header::HeaderMatch;
+use super::value::{read_date, read_number, ValueError};
+use super::SheetOutcome;
+use crate::ingest::{Cell, Sheet};
+use crate::issue::{Issue, Rule, Severity};
+use crate::pipeline::{
+    Column, ColumnKind, Filer, FilerKind, MoneyUnit, Pipeline, Resolved, ReturnType, UnknownPolicy,
+};
+use crate::record::{Record, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Data,
+    Blank,
+    Total,
+    Footer,
+}
+
+const TOTAL_WORDS: [&str; 6] = ["合计", "小计", "总计", "其中", "总合计", "累计"];
+const FOOTER_WORDS: [&str; 11] = [
+    "填报人",
+    "审核人",
+    "联系电话",
+    "联系人:",
+    "说明",
+    "注:",
+    "备注:",
+    "填表说明",
+    "制表",
+    "负责人",
+    "填报日期",
+];
+
+/// Classifies grid row `r` of a sheet whose header maps `data_cols` (grid columns of canonical columns).
+pub fn classify_row(sheet: &Sheet, r: usize, data_cols: &[usize]) -> RowKind {
+    let row = match sheet.rows.get(r) {
+        Some(row) => row,
+        None => return RowKind::Blank,
+    };
+    if row.iter().all(Cell::is_empty) {
+        return RowKind::Blank;
+    }
+    for cell in row {
+        if let Cell::Text(t) = cell {
+            let c = crate::text::compact(t);
+            if TOTAL_WORDS.iter().any(|w| c.starts_with(w)) {
+                return RowKind::Total;
+            }
+            if FOOTER_WORDS.iter().any(|w| c.starts_with(w)) {
+                return RowKind::Footer;
+            }
+        }
+    }
+    // Only 序号 or other unread columns filled: an unused template row.
+    if data_cols.iter().all(|&c| sheet.get(r, c).is_empty()) {
+        return RowKind::Blank;
+    }
+    RowKind::Data
+}
+
+/// The unit of a `单位：万元` note row above the header, if any.
+fn note_unit(sheet: &Sheet, header_row: usize) -> Option<MoneyUnit> {
+    for r in 0..header_row {
+        for cell in sheet.rows.get(r).into_iter().flatten() {
+            let Cell::Text(t) = cell else { continue };
+            let c = crate::text::compact(t);
+            let c = c.trim_start_matches('(');
+            let c = c.strip_prefix("金额").unwrap_or(c);
+            if let Some(rest) = c.strip_prefix("单位:") {
+                let word: String = rest
+                    .chars()
+                    .take_while(|ch| *ch != ')' && *ch != ';' && *ch != ',')
+                    .collect();
+                if let Some(u) = MoneyUnit::parse(&word) {
+                    return Some(u);
+                }
+            }
+        }
+    }
+    None
+}
+
+struct Ctx<'a> {
+    out: &'a mut SheetOutcome,
+    sheet: &'a Sheet,
+    pipeline: &'a Pipeline,
+    filer: Option<&'a Filer>,
+}
+
+impl Ctx<'_> {
+    fn issue(
+        &mut self,
+        severity: Severity,
+        rule: Rule,
+        r: Option<usize>,
+        c: Option<usize>,
+        column: Option<&Column>,
+        raw: Option<String>,
+        message: String,
+    ) {
+        self.out.issues.push(Issue {
+            severity,
+            rule,
+            file: self.out.file.clone(),
+            sheet: Some(self.sheet.name.clone()),
+            row: r.map(|r| self.sheet.row_number(r)),
+            cell: match (r, c) {
+                (Some(r), Some(c)) => Some(self.sheet.address(r, c)),
+                _ => None,
+            },
+            column: column.map(|c| c.name.clone()),
+            raw,
+            message,
+            filer: self.filer.map(|f| f.name.clone()),
+        });
+    }
+}
+
+pub(super) fn convert_rows(
+    out: &mut SheetOutcome,
+    sheet: &Sheet,
+    pipeline: &Pipeline,
+    rt: &ReturnType,
+    m: &HeaderMatch,
+    filer: Option<&Filer>,
+) {
+    let note = note_unit(sheet, m.header_row);
+    let data_cols: Vec<usize> = m.columns.iter().map(|c| c.grid_col).collect();
+    let mut ctx = Ctx {
+        out,
+        sheet,
+        pipeline,
+        filer,
+    };
+
+    // Per money column: the unit from the header, or a problem with it.
+    let mut header_units: Vec<Option<Result<MoneyUnit, String>>> = vec![None; rt.columns.len()];
+    let mut default_warned = vec![false; rt.columns.len()];
+    for mc in &m.columns {
+        if let (Some(u), ColumnKind::Money { .. }) = (&mc.header_unit, &rt.columns[mc.column].kind)
+        {
+            header_units[mc.column] = Some(MoneyUnit::parse(u).ok_or_else(|| u.clone()));
+        }
+    }
+
+    for r in m.data_start..sheet.rows.len() {
+        let kind = classify_row(sheet, r, &data_cols);
+        let acc = &mut ctx.out.accounting;
+        acc.rows_read += 1;
+        match kind {
+            RowKind::Blank => {
+                acc.rows_skipped += 1;
+                acc.skipped_blank += 1;
+                continue;
+            }
+            RowKind::Total => {
+                acc.rows_skipped += 1;
+                acc.skipped_total += 1;
+                continue;
+            }
+            RowKind::Footer => {
+                acc.rows_skipped += 1;
+                acc.skipped_footer += 1;
+                continue;
+            }
+            RowKind::Data => {}
+        }
+        let errors_before = ctx
+            .out
+            .issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .count();
+        let mut values = vec![Value::Null; rt.columns.len()];
+        for (i, col) in rt.columns.iter().enumerate() {
+            let mapped = m.mapped(i);
+            let grid_col = mapped.map(|mc| mc.grid_col);
+            let cell = grid_col
+                .map(|c| sheet.get(r, c).clone())
+                .unwrap_or(Cell::Empty);
+            let raw = (!cell.is_empty()).then(|| cell.display());
+            let v = match &col.kind {
+                ColumnKind::Text => match &cell {
+                    Cell::Error(e) => {
+                        error_cell(&mut ctx, r, grid_col, col, e);
+                        Value::Null
+                    }
+                    c if c.is_empty() => Value::Null,
+                    c => Value::Text(crate::text::nfkc(&c.display())),
+                },
+                ColumnKind::County | ColumnKind::Vocabulary(_) => {
+                    convert_coded(&mut ctx, r, grid_col, col, &cell)
+                }
+                ColumnKind::Money { unit, default_unit } => {
+                    let unit_cell = mapped
+                        .and_then(|mc| mc.unit_col)
+                        .map(|c| sheet.get(r, c).clone());
+                    convert_money(
+                        &mut ctx,
+                        r,
+                        grid_col,
+                        i,
+                        col,
+                        &cell,
+                        *unit,
+                        *default_unit,
+                        unit_cell,
+                        &header_units[i],
+                        note,
+                        &mut default_warned[i],
+                        m,
+                    )
+                }
+                ColumnKind::Number { .. } => match read_number(&cell) {
+                    Ok(None) => Value::Null,
+                    Ok(Some(n)) => {
+                        check_amount(&mut ctx, r, grid_col, col, n.value, raw.clone(), "")
+                    }
+                    Err(ValueError::ErrorCell(e)) => {
+                        error_cell(&mut ctx, r, grid_col, col, &e);
+                        Value::Null
+                    }
+                    Err(_) => {
+                        let raw_s = raw.clone().unwrap_or_default();
+                        ctx.issue(
+                            Severity::Error,
+                            Rule::UnparseableNumber,
+                            Some(r),
+                            grid_col,
+                            Some(col),
+                            raw.clone(),
+                            format!("“{}”的值“{raw_s}”不是有效数字，请填写数字", col.label),
+                        );
+                        Value::Null
+                    }
+                },
+                ColumnKind::Date => match read_date(&cell) {
+                    Ok(None) => Value::Null,
+                    Ok(Some(d)) => {
+                        if d < pipeline.min_date {
+                            ctx.issue(
+                                Severity::Error,
+                                Rule::DateBeforeMin,
+                                Some(r),
+                                grid_col,
+                                Some(col),
+                                raw.clone(),
+                                format!(
+                                    "“{}”{}早于{}，请核实日期",
+                                    col.label, d, pipeline.min_date
+                                ),
+                            );
+                            Value::Null
+                        } else if col.not_after_period && d > ctx.out.period.last_day() {
+                            ctx.issue(
+                                Severity::Error,
+                                Rule::DateAfterPeriod,
+                                Some(r),
+                                grid_col,
+                                Some(col),
+                                raw.clone(),
+                                format!(
+                                    "“{}”{}晚于报表所属月份{}，请核实日期或在当月报表中填报",
+                                    col.label, d, ctx.out.period
+                                ),
+                            );
+                            Value::Null
+                        } else {
+                            Value::Date(d)
+                        }
+                    }
+                    Err(ValueError::ErrorCell(e)) => {
+                        error_cell(&mut ctx, r, grid_col, col, &e);
+                        Value::Null
+                    }
+                    Err(_) => {
+                        let raw_s = raw.clone().unwrap_or_default();
+                        ctx.issue(Severity::Error, Rule::UnparseableDate, Some(r), grid_col, Some(col), raw.clone(), format!("“{}”的值“{raw_s}”不是有效日期，请按2025-03-05或2025年3月5日的格式填写", col.label));
+                        Value::Null
+                    }
+                },
+            };
+            values[i] = v;
+        }
+        // Derived values: a missing stage is the furthest stage that has a date.
+        for (i, col) in rt.columns.iter().enumerate() {
+            if values[i].is_null() && !col.derive_from_dates.is_empty() {
+                if let Some(vocab) = pipeline.vocabulary(&col.kind) {
+                    if let Some(k) = col
+                        .derive_from_dates
+                        .iter()
+                        .rposition(|&d| !values[d].is_null())
+                    {
+                        values[i] = Value::Text(vocab.values[k].clone());
+                    }
+                }
+            }
+        }
+        // Required values (after defaults and derivations).
+        let new_errors = ctx
+            .out
+            .issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .count()
+            > errors_before;
+        for (i, col) in rt.columns.iter().enumerate() {
+            let grid_col = m.mapped(i).map(|mc| mc.grid_col);
+            let had_problem = ctx.out.issues[errors_before..].iter().any(|iss| {
+                iss.row == Some(sheet.row_number(r)) && iss.column.as_deref() == Some(&col.name)
+            });
+            if col.required && values[i].is_null() && !had_problem {
+                let msg = if grid_col.is_none() {
+                    format!(
+                        "报表缺少“{}”列，该行无法确定{}；请增加此列并填写",
+                        col.label, col.label
+                    )
+                } else {
+                    format!("“{}”为必填项，当前为空，请补充", col.label)
+                };
+                ctx.issue(
+                    Severity::Error,
+                    Rule::MissingRequired,
+                    Some(r),
+                    grid_col,
+                    Some(col),
+                    None,
+                    msg,
+                );
+            }
+        }
+        let rejected = new_errors
+            || ctx
+                .out
+                .issues
+                .iter()
+                .filter(|i| i.severity == Severity::Error)
+                .count()
+                > errors_before;
+        if ctx.filer.is_none() && !rejected {
+            ctx.issue(
+                Severity::Error,
+                Rule::UnknownFiler,
+                Some(r),
+                None,
+                None,
+                None,
+                "填报单位无法识别，本行未计入；请在表头上方填写“填报单位：XX区”".to_string(),
+            );
+        }
+        let rejected = rejected || ctx.filer.is_none();
+        if rejected {
+            ctx.out.accounting.rows_rejected += 1;
+        } else {
+            ctx.out.accounting.rows_accepted += 1;
+            ctx.out.records.push(Record {
+                row: sheet.row_number(r),
+                values,
+            });
+        }
+    }
+}
+
+fn error_cell(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, e: &str) {
+    ctx.issue(
+        Severity::Error,
+        Rule::ErrorCell,
+        Some(r),
+        c,
+        Some(col),
+        Some(e.to_string()),
+        format!(
+            "“{}”单元格为错误值{e}（公式出错），请改为实际数值",
+            col.label
+        ),
+    );
+}
+
+fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: &Cell) -> Value {
+    let pipeline = ctx.pipeline;
+    let Some(vocab) = pipeline.vocabulary(&col.kind) else {
+        return Value::Null;
+    };
+    if let Cell::Error(e) = cell {
+        error_cell(ctx, r, c, col, e);
+        return Value::Null;
+    }
+    let raw = cell.display();
+    match vocab.resolve(&raw) {
+        Resolved::Value(i) => Value::Text(vocab.values[i].clone()),
+        Resolved::NoValue => {
+            if raw.trim().is_empty() && col.default_from_filer {
+                if let Some(f) = ctx.filer.filter(|f| f.kind == FilerKind::County) {
+                    return Value::Text(f.name.clone());
+                }
+            }
+            Value::Null
+        }
+        Resolved::Unknown => {
+            let allowed = vocab.values.join("、");
+            if col.kind == ColumnKind::County {
+                ctx.issue(
+                    Severity::Error,
+                    Rule::UnknownCounty,
+                    Some(r),
+                    c,
+                    Some(col),
+                    Some(raw.clone()),
+                    format!("“{raw}”不是本市的县（市、区），请填写规范名称：{allowed}"),
+                );
+            } else if vocab.unknown == UnknownPolicy::Reject {
+                ctx.issue(
+                    Severity::Error,
+                    Rule::UnknownValue,
+                    Some(r),
+                    c,
+                    Some(col),
+                    Some(raw.clone()),
+                    format!(
+                        "“{}”的值“{raw}”无法识别，请填写以下之一：{allowed}",
+                        col.label
+                    ),
+                );
+            } else {
+                ctx.issue(Severity::Warning, Rule::UnknownValue, Some(r), c, Some(col), Some(raw.clone()), format!("“{}”的值“{raw}”不在名单内，已按“无”处理；如属名单内，请按规范名称填写：{allowed}", col.label));
+            }
+            Value::Null
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn convert_money(
+    ctx: &mut Ctx,
+    r: usize,
+    c: Option<usize>,
+    i: usize,
+    col: &Column,
+    cell: &Cell,
+    unit: MoneyUnit,
+    default_unit: MoneyUnit,
+    unit_cell: Option<Cell>,
+    header_unit: &Option<Result<MoneyUnit, String>>,
+    note: Option<MoneyUnit>,
+    default_warned: &mut bool,
+    m: &HeaderMatch,
+) -> Value {
+    let raw = (!cell.is_empty()).then(|| cell.display());
+    let parsed = match read_number(cell) {
+        Ok(None) => return Value::Null,
+        Ok(Some(p)) => p,
+        Err(ValueError::ErrorCell(e)) => {
+            error_cell(ctx, r, c, col, &e);
+            return Value::Null;
+        }
+        Err(_) => {
+            let raw_s = raw.clone().unwrap_or_default();
+            ctx.issue(
+                Severity::Error,
+                Rule::UnparseableNumber,
+                Some(r),
+                c,
+                Some(col),
+                raw,
+                format!(
+                    "“{}”的值“{raw_s}”不是有效金额，请填写数字（可带单位，如12.5亿元或8000万元）",
+                    col.label
+                ),
+            );
+            return Value::Null;
+        }
+    };
+    // The value's own unit wins, then the row's 单位 cell, the header, the note row, the default.
+    let from_value = match &parsed.unit {
+        Some(w) => match MoneyUnit::parse(w) {
+            Some(u) => Some(u),
+            None => {
+                ctx.issue(
+                    Severity::Error,
+                    Rule::UnknownUnit,
+                    Some(r),
+                    c,
+                    Some(col),
+                    raw.clone(),
+                    format!("“{}”的单位“{w}”无法识别，请使用万元或亿元", col.label),
+                );
+                return Value::Null;
+            }
+        },
+        None => None,
+    };
+    let from_unit_cell = unit_cell
+        .as_ref()
+        .filter(|u| !u.is_empty())
+        .map(|u| (MoneyUnit::parse(&u.display()), u.display()));
+    let chosen = if let Some(u) = from_value {
+        u
+    } else if let Some((parsed_unit, word)) = from_unit_cell {
+        match parsed_unit {
+            Some(u) => u,
+            None => {
+                let uc = m.mapped(i).and_then(|mc| mc.unit_col);
+                ctx.issue(
+                    Severity::Error,
+                    Rule::UnknownUnit,
+                    Some(r),
+                    uc,
+                    Some(col),
+                    Some(word.clone()),
+                    format!("“{}”的单位“{word}”无法识别，请使用万元或亿元", col.label),
+                );
+                return Value::Null;
+            }
+        }
+    } else if let Some(h) = header_unit {
+        match h {
+            Ok(u) => *u,
+            Err(word) => {
+                ctx.issue(
+                    Severity::Error,
+                    Rule::UnknownUnit,
+                    Some(r),
+                    c,
+                    Some(col),
+                    raw,
+                    format!(
+                        "表头中“{}”的单位“{word}”无法识别，请改为万元或亿元",
+                        col.label
+                    ),
+                );
+                return Value::Null;
+            }
+        }
+    } else if let Some(u) = note {
+        u
+    } else {
+        if !*default_warned {
+            *default_warned = true;
+            let header_cell = m.mapped(i).map(|mc| mc.grid_col);
+            let row = Some(m.header_row);
+            ctx.issue(
+                Severity::Warning,
+                Rule::DefaultUnit,
+                row,
+                header_cell,
+                Some(col),
+                None,
+                format!(
+                    "“{}”列未注明金额单位，已按{}计；请在表头注明单位，如“{}（万元）”",
+                    col.label, default_unit.name, col.label
+                ),
+            );
+        }
+        default_unit
+    };
+    let value = parsed.value * chosen.factor_to(unit);
+    check_amount(ctx, r, c, col, value, raw, unit.name)
+}
+
+fn check_amount(
+    ctx: &mut Ctx,
+    r: usize,
+    c: Option<usize>,
+    col: &Column,
+    value: f64,
+    raw: Option<String>,
+    unit: &str,
+) -> Value {
+    let raw_s = raw.clone().unwrap_or_default();
+    if value < 0.0 {
+        ctx.issue(
+            Severity::Error,
+            Rule::NegativeAmount,
+            Some(r),
+            c,
+            Some(col),
+            raw,
+            format!("“{}”不能为负数（{raw_s}），请更正", col.label),
+        );
+        return Value::Null;
+    }
+    if let Some(max) = col.max {
+        if value > max {
+            ctx.issue(
+                Severity::Error,
+                Rule::ImplausibleAmount,
+                Some(r),
+                c,
+                Some(col),
+                raw,
+                format!(
+                    "“{}”为{}{unit}，超过合理上限{}{unit}，请核实金额和单位（是否应为万元）",
+                    col.label,
+                    crate::ingest::format_number_public(value),
+                    max
+                ),
+            );
+            return Value::Null;
+        }
+    }
+    Value::Number(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::InputFile;
+    use crate::pipeline::Pipeline;
+
+    fn t(s: &str) -> Cell {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.into())
+        }
+    }
+
+    fn run(rows: Vec<Vec<Cell>>) -> SheetOutcome {
+        let p = Pipeline::embedded_default().unwrap();
+        let sheet = Sheet {
+            name: "Sheet1".into(),
+            first_row: 0,
+            first_col: 0,
+            rows,
+        };
+        let file = InputFile {
+            path: "x.xlsx".into(),
+            rel: "2025-02/x.xlsx".into(),
+            period: "2025-02".parse().unwrap(),
+        };
+        super::super::normalise_sheet(&file, &sheet, &p, None)
+    }
+
+    fn header() -> Vec<Cell> {
+        [
+            "序号",
+            "项目名称",
+            "投资主体",
+            "所属县(市、区)",
+            "产业链",
+            "行业类别",
+            "计划总投资(万元)",
+            "项目进度",
+            "签约时间",
+            "开工时间",
+        ]
+        .iter()
+        .map(|s| t(s))
+        .collect()
+    }
+
+    #[test]
+    fn rows_are_classified_and_accounted() {
+        let o = run(vec![
+            vec![t("填报单位：市商务局")],
+            header(),
+            vec![
+                t("1"),
+                t("甲"),
+                t("甲公司"),
+                t("蓬江"),
+                t("新能源电池产业链"),
+                t("制造业"),
+                t("24,300"),
+                t(""),
+                Cell::Number(45700.0),
+                t("2025年2月"),
+            ],
+            vec![],
+            vec![
+                t("其中：制造业"),
+                t(""),
+                t(""),
+                t(""),
+                t(""),
+                t(""),
+                Cell::Number(1.0),
+            ],
+            vec![t("2"), t(""), t(""), t(""), t(""), t(""), t("")],
+            vec![
+                t("合计"),
+                t(""),
+                t(""),
+                t(""),
+                t(""),
+                t(""),
+                Cell::Number(24300.0),
+            ],
+            vec![t("填报人：张三"), t(""), t("联系电话：123")],
+        ]);
+        assert_eq!(o.return_id.as_deref(), Some("project_ledger"));
+        let a = o.accounting;
+        assert_eq!(
+            (
+                a.rows_read,
+                a.rows_accepted,
+                a.rows_rejected,
+                a.rows_skipped
+            ),
+            (6, 1, 0, 5)
+        );
+        assert_eq!(
+            (a.skipped_blank, a.skipped_total, a.skipped_footer),
+            (2, 2, 1)
+        );
+        assert!(a.balanced());
+        let rec = &o.records[0];
+        assert_eq!(rec.values[3], Value::Text("蓬江区".into()));
+        assert_eq!(rec.values[4], Value::Text("新能源电池".into()));
+        assert_eq!(rec.values[6], Value::Number(2.43));
+        // No stage written: the furthest stage with a date (开工).
+        assert_eq!(rec.values[7], Value::Text("开工".into()));
+    }
+
+    #[test]
+    fn bad_rows_are_rejected_with_located_chinese_messages() {
+        let o = run(vec![
+            vec![t("填报单位：市商务局")],
+            header(),
+            vec![
+                t("1"),
+                t(""),
+                t("甲公司"),
+                t("蓬江区"),
+                t(""),
+                t("制造业"),
+                t("100"),
+                t(""),
+                t("2025-02-01"),
+            ],
+            vec![
+                t("2"),
+                t("乙"),
+                t("乙公司"),
+                t("广州市"),
+                t(""),
+                t("制造业"),
+                t("100"),
+                t(""),
+                t("2025-02-01"),
+            ],
+            vec![
+                t("3"),
+                t("丙"),
+                t("丙公司"),
+                t("蓬江区"),
+                t(""),
+                t("制造业"),
+                t("-5"),
+                t(""),
+                t("2025-02-01"),
+            ],
+            vec![
+                t("4"),
+                t("丁"),
+                t("丁公司"),
+                t("蓬江区"),
+                t(""),
+                t("制造业"),
+                t("待定"),
+                t(""),
+                t("2025-02-01"),
+            ],
+            vec![
+                t("5"),
+                t("戊"),
+                t("戊公司"),
+                t("蓬江区"),
+                t(""),
+                t("制造业"),
+                Cell::Error("#N/A".into()),
+                t(""),
+                t("2025-02-01"),
+            ],
+            vec![
+                t("6"),
+                t("己"),
+                t("己公司"),
+                t("蓬江区"),
+                t(""),
+                t("制造业"),
+                t("100"),
+                t(""),
+                t("2025-03-02"),
+            ],
+            vec![
+                t("7"),
+                t("庚"),
+                t("庚公司"),
+                t("蓬江区"),
+                t(""),
+                t("制造业"),
+                t("100"),
+                t(""),
+                t("2025年13月"),
+            ],
+            vec![
+                t("8"),
+                t("辛"),
+                t("辛公司"),
+                t("蓬江区"),
+                t(""),
+                t("工业"),
+                t("100"),
+                t(""),
+                t("2025-02-01"),
+            ],
+        ]);
+        assert_eq!(o.accounting.rows_rejected, 8);
+        assert_eq!(o.accounting.rows_accepted, 0);
+        let got: Vec<(String, Rule)> = o
+            .issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .map(|i| (i.cell.clone().unwrap_or_default(), i.rule))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("B3".to_string(), Rule::MissingRequired),
+                ("D4".to_string(), Rule::UnknownCounty),
+                ("G5".to_string(), Rule::NegativeAmount),
+                ("G6".to_string(), Rule::UnparseableNumber),
+                ("G7".to_string(), Rule::ErrorCell),
+                ("I8".to_string(), Rule::DateAfterPeriod),
+                ("I9".to_string(), Rule::UnparseableDate),
+                ("F10".to_string(), Rule::UnknownValue),
+            ]
+        );
+        let county = o
+            .issues
+            .iter()
+            .find(|i| i.rule == Rule::UnknownCounty)
+            .unwrap();
+        assert_eq!(county.raw.as_deref(), Some("广州市"));
+        assert!(
+            county.message.contains("不是本市的县"),
+            "{}",
+            county.message
+        );
+        assert_eq!(county.sheet.as_deref(), Some("Sheet1"));
+    }
+
+    #[test]
+    fn units_value_wins_then_header_then_note_then_default() {
+        let p = Pipeline::embedded_default().unwrap();
+        let rt = p.return_type("project_ledger").unwrap();
+        let inv = rt.column_index("planned_investment_yi").unwrap();
+        let rows = |head: &str, note: &str, v: Cell| {
+            vec![
+                vec![t("填报单位：蓬江区"), t(note)],
+                vec![
+                    t("项目名称"),
+                    t("投资主体"),
+                    t("行业类别"),
+                    t(head),
+                    t("签约日期"),
+                ],
+                vec![t("甲"), t("甲公司"), t("制造业"), v, t("2025-01-05")],
+            ]
+        };
+        assert_eq!(
+            run(rows("计划总投资(万元)", "", t("12.5亿"))).records[0].values[inv],
+            Value::Number(12.5)
+        );
+        assert_eq!(
+            run(rows("计划总投资(万元)", "", Cell::Number(8000.0))).records[0].values[inv],
+            Value::Number(0.8)
+        );
+        assert_eq!(
+            run(rows("计划总投资", "单位：万元", Cell::Number(8000.0))).records[0].values[inv],
+            Value::Number(0.8)
+        );
+        let o = run(rows("计划总投资", "", Cell::Number(3.0)));
+        assert_eq!(o.records[0].values[inv], Value::Number(3.0));
+        assert!(o
+            .issues
+            .iter()
+            .any(|i| i.rule == Rule::DefaultUnit && i.severity == Severity::Warning));
+        // 填报单位 is not a unit note.
+        assert_eq!(
+            run(rows("计划总投资", "填报单位：万元", Cell::Number(3.0))).records[0].values[inv],
+            Value::Number(3.0)
+        );
+        // The county column may be left out of a county's own return.
+        let county = rt.column_index("county").unwrap();
+        assert_eq!(
+            run(rows("计划总投资", "", Cell::Number(3.0))).records[0].values[county],
+            Value::Text("蓬江区".into())
+        );
+    }
+}

@@ -1,0 +1,761 @@
+//! Compiles a [`RawPipeline`] into a validated [`Pipeline`], collecting every problem.
+
+use super::raw::*;
+use super::*;
+use crate::text::{compact, strip_any_suffix};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// One problem in a pipeline file, with the key path it is at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigProblem {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.path, self.message)
+    }
+}
+
+struct Problems(Vec<ConfigProblem>);
+
+impl Problems {
+    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ConfigProblem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+}
+
+fn expand(form: &str, name: &str, short: &str) -> String {
+    form.replace("{name}", name).replace("{short}", short)
+}
+
+pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, Vec<ConfigProblem>> {
+    let mut p = Problems(Vec::new());
+    let hash = hex(&Sha256::digest(text.as_bytes()));
+
+    let min_date = match NaiveDate::parse_from_str(&raw.pipeline.min_date, "%Y-%m-%d") {
+        Ok(d) => d,
+        Err(_) => {
+            p.add(
+                "pipeline.min_date",
+                format!("`{}` is not a date YYYY-MM-DD", raw.pipeline.min_date),
+            );
+            NaiveDate::MIN
+        }
+    };
+
+    // Counties and bureaus.
+    let r = &raw.reference;
+    let suffixes: Vec<&str> = r.county_suffixes.iter().map(String::as_str).collect();
+    let mut filers = Vec::new();
+    let mut filer_lookup: BTreeMap<String, usize> = BTreeMap::new();
+    let mut county_entries: Vec<(String, Vec<String>)> = Vec::new();
+    let add_alias = |p: &mut Problems,
+                     lookup: &mut BTreeMap<String, usize>,
+                     alias: &str,
+                     idx: usize,
+                     path: &str| {
+        let key = compact(alias);
+        if key.is_empty() {
+            return;
+        }
+        if let Some(&other) = lookup.get(&key) {
+            if other != idx {
+                p.add(path, format!("alias `{alias}` names two filers"));
+            }
+        } else {
+            lookup.insert(key, idx);
+        }
+    };
+    if r.counties.is_empty() {
+        p.add("reference.counties", "at least one county is needed");
+    }
+    for (i, c) in r.counties.iter().enumerate() {
+        let idx = filers.len();
+        filers.push(Filer {
+            name: c.name.clone(),
+            kind: FilerKind::County,
+        });
+        let short = strip_any_suffix(&c.name, &suffixes).to_string();
+        let mut aliases = vec![c.name.clone()];
+        aliases.extend(
+            r.county_alias_forms
+                .iter()
+                .map(|f| expand(f, &c.name, &short)),
+        );
+        aliases.extend(c.aliases.iter().cloned());
+        let path = format!("reference.counties[{i}]");
+        for a in &aliases {
+            add_alias(&mut p, &mut filer_lookup, a, idx, &path);
+        }
+        county_entries.push((c.name.clone(), aliases));
+    }
+    for (i, b) in r.bureaus.iter().enumerate() {
+        let idx = filers.len();
+        filers.push(Filer {
+            name: b.name.clone(),
+            kind: FilerKind::Bureau,
+        });
+        let mut aliases = vec![b.name.clone()];
+        for base in std::iter::once(&b.name).chain(b.aliases.iter()) {
+            aliases.push(base.clone());
+            let short = r
+                .bureau_prefixes
+                .iter()
+                .find_map(|pre| base.strip_prefix(pre.as_str()))
+                .filter(|s| !s.is_empty())
+                .unwrap_or(base);
+            aliases.extend(r.bureau_alias_forms.iter().map(|f| expand(f, base, short)));
+        }
+        let path = format!("reference.bureaus[{i}]");
+        for a in &aliases {
+            add_alias(&mut p, &mut filer_lookup, a, idx, &path);
+        }
+    }
+    let counties: Vec<String> = r.counties.iter().map(|c| c.name.clone()).collect();
+    let county_vocabulary =
+        build_vocabulary("county", county_entries, Vec::new(), UnknownPolicy::Reject);
+
+    // Vocabularies.
+    let mut vocabularies = BTreeMap::new();
+    for (name, v) in &r.vocabularies {
+        let path = format!("reference.vocabularies.{name}");
+        let unknown = match v.unknown.as_deref() {
+            None | Some("reject") => UnknownPolicy::Reject,
+            Some("warn") => UnknownPolicy::Warn,
+            Some(other) => {
+                p.add(
+                    format!("{path}.unknown"),
+                    format!("`{other}` is not \"reject\" or \"warn\""),
+                );
+                UnknownPolicy::Reject
+            }
+        };
+        for key in v.aliases.keys() {
+            if !v.values.contains(key) {
+                p.add(format!("{path}.aliases.{key}"), "is not one of the values");
+            }
+        }
+        let entries = v
+            .values
+            .iter()
+            .map(|val| {
+                let mut aliases = vec![val.clone()];
+                aliases.extend(v.alias_forms.iter().map(|f| expand(f, val, val)));
+                aliases.extend(v.aliases.get(val).cloned().unwrap_or_default());
+                (val.clone(), aliases)
+            })
+            .collect();
+        vocabularies.insert(
+            name.clone(),
+            build_vocabulary(name, entries, v.none.clone(), unknown),
+        );
+    }
+
+    // Returns.
+    let mut returns = Vec::new();
+    for (id, rr) in &raw.returns {
+        let mut rt = compile_return(&mut p, id, rr, &vocabularies);
+        rt.owed_by = match &rr.owed_by {
+            None => Vec::new(),
+            Some(RawOwedBy::Group(g)) if g == "counties" => counties.clone(),
+            Some(RawOwedBy::Group(g)) => {
+                p.add(
+                    format!("returns.{id}.owed_by"),
+                    format!("`{g}` is not \"counties\" or a list of filers"),
+                );
+                Vec::new()
+            }
+            Some(RawOwedBy::List(list)) => {
+                for (i, name) in list.iter().enumerate() {
+                    if !filers.iter().any(|f| &f.name == name) {
+                        p.add(
+                            format!("returns.{id}.owed_by[{i}]"),
+                            format!("`{name}` is not a county or bureau"),
+                        );
+                    }
+                }
+                list.clone()
+            }
+        };
+        returns.push(rt);
+    }
+    let table_of = |t: &str| -> Option<&ReturnType> {
+        returns
+            .iter()
+            .find(|r| format!("{}_current", r.table) == t || r.table == t)
+    };
+
+    // Filters.
+    let mut filters = BTreeMap::new();
+    for (name, conds) in &raw.filters {
+        let mut out = Vec::new();
+        for (i, c) in conds.iter().enumerate() {
+            if let Some(cond) = compile_condition(&mut p, &format!("filters.{name}[{i}]"), c) {
+                out.push(cond);
+            }
+        }
+        filters.insert(name.clone(), out);
+    }
+    let resolve_filters = |p: &mut Problems,
+                           path: &str,
+                           names: &[String],
+                           rt: Option<&ReturnType>|
+     -> Vec<Condition> {
+        let mut out = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            match filters.get(n) {
+                Some(conds) => {
+                    for c in conds {
+                        if let Some(rt) = rt {
+                            let col = condition_column(c);
+                            if rt.column_index(col).is_none() {
+                                p.add(format!("{path}[{i}]"), format!("filter `{n}` uses column `{col}`, which table `{}` does not have", rt.table));
+                            }
+                        }
+                        out.push(c.clone());
+                    }
+                }
+                None => p.add(
+                    format!("{path}[{i}]"),
+                    format!("no filter `{n}` in [filters]"),
+                ),
+            }
+        }
+        out
+    };
+
+    // Metrics.
+    let mut metrics: Vec<Metric> = Vec::new();
+    for (i, m) in raw.metrics.iter().enumerate() {
+        let path = format!("metrics[{i}]");
+        if metrics.iter().any(|x| x.id == m.id) {
+            p.add(
+                format!("{path}.id"),
+                format!("metric `{}` is defined twice", m.id),
+            );
+        }
+        let rt = table_of(&m.table);
+        if rt.is_none() {
+            p.add(
+                format!("{path}.table"),
+                format!("no return writes table `{}`", m.table),
+            );
+        }
+        let agg = |p: &mut Problems, sub: &str, a: &RawAggregate| -> AggregateSpec {
+            let aggregate = match (&a.sum, a.count) {
+                (Some(col), false) => {
+                    if let Some(rt) = rt {
+                        if rt.column_index(col).is_none() {
+                            p.add(
+                                format!("{path}.{sub}.sum"),
+                                format!("table `{}` has no column `{col}`", m.table),
+                            );
+                        }
+                    }
+                    Aggregate::Sum(col.clone())
+                }
+                (None, true) => Aggregate::Count,
+                _ => {
+                    p.add(
+                        format!("{path}.{sub}"),
+                        "give exactly one of `sum = \"column\"` or `count = true`",
+                    );
+                    Aggregate::Count
+                }
+            };
+            let conditions = resolve_filters(p, &format!("{path}.{sub}.filters"), &a.filters, rt);
+            AggregateSpec {
+                aggregate,
+                conditions,
+            }
+        };
+        let value = agg(&mut p, "value", &m.value);
+        let denominator = m
+            .denominator
+            .as_ref()
+            .map(|d| agg(&mut p, "denominator", d));
+        let progress = match m.progress.as_str() {
+            "cumulative" => Progress::Cumulative,
+            "level" => Progress::Level,
+            other => {
+                p.add(
+                    format!("{path}.progress"),
+                    format!("`{other}` is not \"cumulative\" or \"level\""),
+                );
+                Progress::Level
+            }
+        };
+        for (j, s) in m.scopes.iter().enumerate() {
+            let ok = s == "city" || rt.map(|rt| rt.column_index(s).is_some()).unwrap_or(true);
+            if !ok {
+                p.add(
+                    format!("{path}.scopes[{j}]"),
+                    format!("scope `{s}` is not \"city\" nor a column of `{}`", m.table),
+                );
+            }
+        }
+        for (s, at) in &m.denominator_scope {
+            if !m.scopes.contains(s) || !m.scopes.contains(at) {
+                p.add(
+                    format!("{path}.denominator_scope.{s}"),
+                    "both scopes must be listed in `scopes`",
+                );
+            }
+        }
+        metrics.push(Metric {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            unit: m.unit.clone(),
+            table: m.table.clone(),
+            value,
+            denominator,
+            denominator_scope: m.denominator_scope.clone(),
+            progress,
+            scopes: m.scopes.clone(),
+        });
+    }
+
+    // Targets.
+    let mut targets = BTreeMap::new();
+    for (year, per_metric) in &raw.targets {
+        let path = format!("targets.{year}");
+        let Ok(y) = year.parse::<i32>() else {
+            p.add(path, "a year must be a number like 2025");
+            continue;
+        };
+        let mut out = BTreeMap::new();
+        for (mid, t) in per_metric {
+            if !metrics.iter().any(|m| &m.id == mid) {
+                p.add(format!("{path}.{mid}"), "no such metric");
+            }
+            for c in t.county.keys() {
+                if !counties.contains(c) {
+                    p.add(
+                        format!("{path}.{mid}.county.{c}"),
+                        "not a county of reference.counties",
+                    );
+                }
+            }
+            out.insert(
+                mid.clone(),
+                Target {
+                    city: t.city,
+                    county: t.county.clone(),
+                },
+            );
+        }
+        targets.insert(y, out);
+    }
+
+    // Ranking.
+    let ranking = raw.ranking.as_ref().map(|rk| {
+        for (i, t) in rk.terms.iter().enumerate() {
+            let path = format!("ranking.terms[{i}]");
+            match metrics.iter().find(|m| m.id == t.metric) {
+                None => p.add(
+                    format!("{path}.metric"),
+                    format!("no metric `{}`", t.metric),
+                ),
+                Some(m) => {
+                    if !m.scopes.iter().any(|s| s == "county") {
+                        p.add(
+                            format!("{path}.metric"),
+                            format!("metric `{}` has no county scope", t.metric),
+                        );
+                    }
+                    if m.progress == Progress::Cumulative {
+                        for (y, per) in &targets {
+                            let missing: Vec<&String> = match per.get(&t.metric) {
+                                Some(tg) => counties
+                                    .iter()
+                                    .filter(|c| !tg.county.contains_key(*c))
+                                    .collect(),
+                                None => counties.iter().collect(),
+                            };
+                            if !missing.is_empty() {
+                                p.add(
+                                    format!("targets.{y}.{}.county", t.metric),
+                                    format!("ranked metric lacks county targets for {missing:?}"),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            if t.weight < 0.0 || t.cap <= 0.0 {
+                p.add(path, "weight must be ≥ 0 and cap > 0");
+            }
+        }
+        Ranking {
+            terms: rk
+                .terms
+                .iter()
+                .map(|t| RankingTerm {
+                    metric: t.metric.clone(),
+                    weight: t.weight,
+                    cap: t.cap,
+                })
+                .collect(),
+        }
+    });
+
+    let funnel = raw.funnel.as_ref().map(|f| {
+        let rt = table_of(&f.table);
+        if rt.is_none() {
+            p.add(
+                "funnel.table",
+                format!("no return writes table `{}`", f.table),
+            );
+        }
+        for (key, col) in [
+            ("stage_column", &f.stage_column),
+            ("amount_column", &f.amount_column),
+            ("tax_column", &f.tax_column),
+            ("land_column", &f.land_column),
+        ] {
+            if let Some(rt) = rt {
+                if rt.column_index(col).is_none() {
+                    p.add(
+                        format!("funnel.{key}"),
+                        format!("table `{}` has no column `{col}`", f.table),
+                    );
+                }
+            }
+        }
+        Funnel {
+            table: f.table.clone(),
+            stage_column: f.stage_column.clone(),
+            amount_column: f.amount_column.clone(),
+            conditions: resolve_filters(&mut p, "funnel.filters", &f.filters, rt),
+            tax_column: f.tax_column.clone(),
+            land_column: f.land_column.clone(),
+            tax_per_mu_threshold_wan: f.tax_per_mu_threshold_wan,
+        }
+    });
+
+    if !p.0.is_empty() {
+        return Err(p.0);
+    }
+    Ok(Pipeline {
+        id: raw.pipeline.id,
+        title: raw.pipeline.title,
+        city: raw.pipeline.city,
+        min_date,
+        hash,
+        source: source.to_string(),
+        counties,
+        filers,
+        filer_lookup,
+        county_vocabulary,
+        vocabularies,
+        returns,
+        filters,
+        metrics,
+        targets,
+        ranking,
+        funnel,
+    })
+}
+
+fn build_vocabulary(
+    name: &str,
+    entries: Vec<(String, Vec<String>)>,
+    none: Vec<String>,
+    unknown: UnknownPolicy,
+) -> Vocabulary {
+    let mut lookup = BTreeMap::new();
+    let mut values = Vec::new();
+    for (i, (canonical, aliases)) in entries.into_iter().enumerate() {
+        for a in aliases {
+            lookup.entry(compact(&a)).or_insert(i);
+        }
+        values.push(canonical);
+    }
+    Vocabulary {
+        name: name.to_string(),
+        values,
+        lookup,
+        none: none.iter().map(|s| compact(s)).collect(),
+        unknown,
+    }
+}
+
+fn compile_return(
+    p: &mut Problems,
+    id: &str,
+    rr: &RawReturn,
+    vocabularies: &BTreeMap<String, Vocabulary>,
+) -> ReturnType {
+    let path = format!("returns.{id}");
+    let mut columns = Vec::new();
+    let mut spellings: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, c) in rr.columns.iter().enumerate() {
+        let cpath = format!("{path}.columns[{i}]");
+        if rr.columns[..i].iter().any(|o| o.name == c.name) {
+            p.add(
+                format!("{cpath}.name"),
+                format!("column `{}` is defined twice", c.name),
+            );
+        }
+        let kind = match c.kind.as_str() {
+            "text" => ColumnKind::Text,
+            "county" => ColumnKind::County,
+            "date" => ColumnKind::Date,
+            "vocabulary" => match &c.vocabulary {
+                Some(v) if vocabularies.contains_key(v) => ColumnKind::Vocabulary(v.clone()),
+                Some(v) => {
+                    p.add(
+                        format!("{cpath}.vocabulary"),
+                        format!("no vocabulary `{v}` in reference.vocabularies"),
+                    );
+                    ColumnKind::Text
+                }
+                None => {
+                    p.add(
+                        format!("{cpath}.vocabulary"),
+                        "a vocabulary column needs `vocabulary`",
+                    );
+                    ColumnKind::Text
+                }
+            },
+            "money" => {
+                let unit = c.unit.as_deref().and_then(MoneyUnit::parse);
+                let default_unit = c
+                    .default_unit
+                    .as_deref()
+                    .or(c.unit.as_deref())
+                    .and_then(MoneyUnit::parse);
+                match (unit, default_unit) {
+                    (Some(unit), Some(default_unit)) => ColumnKind::Money { unit, default_unit },
+                    _ => {
+                        p.add(format!("{cpath}.unit"), "a money column needs `unit` (and `default_unit`) among 亿元, 万元, 千元, 元");
+                        ColumnKind::Text
+                    }
+                }
+            }
+            "number" => ColumnKind::Number {
+                unit: c.unit.clone(),
+            },
+            other => {
+                p.add(
+                    format!("{cpath}.type"),
+                    format!("`{other}` is not text, county, vocabulary, money, number or date"),
+                );
+                ColumnKind::Text
+            }
+        };
+        if c.spellings.is_empty() {
+            p.add(
+                format!("{cpath}.spellings"),
+                "at least one header spelling is needed",
+            );
+        }
+        for s in &c.spellings {
+            let key = crate::text::header_label(s);
+            if let Some(&other) = spellings.get(&key) {
+                if other != i {
+                    p.add(
+                        format!("{cpath}.spellings"),
+                        format!(
+                            "spelling `{s}` is also a spelling of `{}`",
+                            rr.columns[other].name
+                        ),
+                    );
+                }
+            } else {
+                spellings.insert(key, i);
+            }
+        }
+        columns.push(Column {
+            name: c.name.clone(),
+            label: c
+                .label
+                .clone()
+                .or_else(|| c.spellings.first().cloned())
+                .unwrap_or_else(|| c.name.clone()),
+            kind,
+            required: c.required,
+            default_from_filer: c.default_from_filer,
+            derive_from_dates: Vec::new(),
+            not_after_period: c.not_after_period,
+            max: c.max,
+            spellings: c.spellings.clone(),
+        });
+    }
+    let index = |p: &mut Problems, key: &str, name: &str| -> usize {
+        match rr.columns.iter().position(|c| c.name == name) {
+            Some(i) => i,
+            None => {
+                p.add(format!("{path}.{key}"), format!("no column `{name}`"));
+                0
+            }
+        }
+    };
+    for (i, c) in rr.columns.iter().enumerate() {
+        let derived: Vec<usize> = c
+            .derive_from_dates
+            .iter()
+            .map(|d| index(p, &format!("columns[{i}].derive_from_dates"), d))
+            .collect();
+        if !derived.is_empty() {
+            if let ColumnKind::Vocabulary(v) = &columns[i].kind {
+                if vocabularies.get(v).map(|v| v.values.len()) != Some(derived.len()) {
+                    p.add(
+                        format!("{path}.columns[{i}].derive_from_dates"),
+                        "needs one date column per vocabulary value, in order",
+                    );
+                }
+            }
+        }
+        columns[i].derive_from_dates = derived;
+    }
+    let identity = Identity {
+        id: index(p, "identity.id", &rr.identity.id),
+        fallback: rr
+            .identity
+            .fallback
+            .iter()
+            .map(|f| index(p, "identity.fallback", f))
+            .collect(),
+    };
+    let recognise_any = rr
+        .recognise_any
+        .iter()
+        .map(|f| index(p, "recognise_any", f))
+        .collect();
+    let ignored_headers = rr
+        .ignored_headers
+        .iter()
+        .map(|h| crate::text::header_label(h))
+        .collect();
+    ReturnType {
+        id: id.to_string(),
+        name: rr.name.clone(),
+        table: rr.table.clone(),
+        identity,
+        merge_columns: rr.merge_columns,
+        owed_by: Vec::new(),
+        ignored_headers,
+        recognise_any,
+        columns,
+        spellings,
+    }
+}
+
+fn compile_condition(p: &mut Problems, path: &str, c: &RawCondition) -> Option<Condition> {
+    let col = c.column.clone();
+    let text = || {
+        c.value
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let num = || {
+        c.value
+            .as_ref()
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+    };
+    let cond = match c.op.as_str() {
+        "eq" => text().map(|v| Condition::Eq(col, v)),
+        "ne" => text().map(|v| Condition::Ne(col, v)),
+        "ge" | "gt" | "le" | "lt" => {
+            let op = match c.op.as_str() {
+                "ge" => CmpOp::Ge,
+                "gt" => CmpOp::Gt,
+                "le" => CmpOp::Le,
+                _ => CmpOp::Lt,
+            };
+            num().map(|v| Condition::Cmp(col, op, v))
+        }
+        "not_null" => Some(Condition::NotNull(col)),
+        "is_null" => Some(Condition::IsNull(col)),
+        "in_year_to_period" => Some(Condition::InYearToPeriod(col)),
+        other => {
+            p.add(format!("{path}.op"), format!("`{other}` is not eq, ne, ge, gt, le, lt, not_null, is_null or in_year_to_period"));
+            return None;
+        }
+    };
+    if cond.is_none() {
+        p.add(
+            format!("{path}.value"),
+            format!(
+                "op `{}` needs a {} value",
+                c.op,
+                if matches!(c.op.as_str(), "eq" | "ne") {
+                    "text"
+                } else {
+                    "number"
+                }
+            ),
+        );
+    }
+    cond
+}
+
+pub(crate) fn condition_column(c: &Condition) -> &str {
+    match c {
+        Condition::Eq(c, _)
+        | Condition::Ne(c, _)
+        | Condition::Cmp(c, _, _)
+        | Condition::NotNull(c)
+        | Condition::IsNull(c)
+        | Condition::InYearToPeriod(c) => c,
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_reported_with_its_path() {
+        let text = crate::pipeline::EMBEDDED_DEFAULT
+            .1
+            .replace(
+                "progress = \"level\"\nscopes = [\"city\", \"county\", \"chain\"]",
+                "progress = \"sometimes\"\nscopes = [\"city\", \"county\", \"chain\"]",
+            )
+            .replace(
+                "type = \"date\"\nrequired = true",
+                "type = \"datum\"\nrequired = true",
+            )
+            .replace("\"新会区\" = 300.0", "\"新汇区\" = 300.0");
+        let err = Pipeline::from_text("t.toml", &text).unwrap_err();
+        let crate::error::PipelineError::Invalid { problems, .. } = err else {
+            panic!("expected Invalid, got {err:?}")
+        };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert!(paths.contains(&"metrics[2].progress"), "{paths:?}");
+        assert!(
+            paths
+                .iter()
+                .any(|p| p.starts_with("returns.project_ledger.columns[") && p.ends_with(".type")),
+            "{paths:?}"
+        );
+        assert!(
+            paths.contains(&"targets.2025.mfg_investment_yi.county.新汇区"),
+            "{paths:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let text = crate::pipeline::EMBEDDED_DEFAULT
+            .1
+            .replace("[pipeline]\n", "[pipeline]\ncolour = \"red\"\n");
+        let err = Pipeline::from_text("t.toml", &text).unwrap_err();
+        assert!(err.to_string().contains("t.toml"), "{err}");
+        let chain = format!("{:?}", err);
+        assert!(chain.contains("colour"), "{chain}");
+    }
+}

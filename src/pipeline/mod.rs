@@ -1,0 +1,367 @@
+//! The pipeline file: reference data, return formats, metrics, targets and ranking.
+//!
+//! `raw.rs` is the file format (serde, unknown keys rejected); `compile.rs` turns it into the
+//! validated [`Pipeline`] used by every stage, reporting every problem at once.
+
+mod compile;
+pub mod raw;
+
+pub use compile::{compile, hex as hex_digest, ConfigProblem};
+
+use crate::error::PipelineError;
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The pipeline embedded in the binary (`pipelines/jiangmen.toml`), used when `--pipeline` is not given.
+pub const EMBEDDED_DEFAULT: (&str, &str) = (
+    "pipelines/jiangmen.toml",
+    include_str!("../../pipelines/jiangmen.toml"),
+);
+
+/// A validated pipeline.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub id: String,
+    pub title: String,
+    pub city: String,
+    pub min_date: NaiveDate,
+    /// sha256 of the file's text: part of every cache key and of the manifest.
+    pub hash: String,
+    /// Where it was loaded from (`embedded:pipelines/jiangmen.toml` for the default).
+    pub source: String,
+    pub counties: Vec<String>,
+    pub filers: Vec<Filer>,
+    filer_lookup: BTreeMap<String, usize>,
+    pub county_vocabulary: Vocabulary,
+    pub vocabularies: BTreeMap<String, Vocabulary>,
+    pub returns: Vec<ReturnType>,
+    pub filters: BTreeMap<String, Vec<Condition>>,
+    pub metrics: Vec<Metric>,
+    /// year -> metric id -> target.
+    pub targets: BTreeMap<i32, BTreeMap<String, Target>>,
+    pub ranking: Option<Ranking>,
+    pub funnel: Option<Funnel>,
+}
+
+impl Pipeline {
+    /// Loads and validates a pipeline file.
+    pub fn load(path: &Path) -> Result<Pipeline, PipelineError> {
+        let text = fs_err::read_to_string(path).map_err(PipelineError::Read)?;
+        Self::from_text(&path.display().to_string(), &text)
+    }
+
+    /// The embedded default pipeline.
+    pub fn embedded_default() -> Result<Pipeline, PipelineError> {
+        let (name, text) = EMBEDDED_DEFAULT;
+        Self::from_text(&format!("embedded:{name}"), text)
+    }
+
+    pub fn from_text(source: &str, text: &str) -> Result<Pipeline, PipelineError> {
+        let raw: raw::RawPipeline = toml::from_str(text).map_err(|e| PipelineError::Parse {
+            file: source.to_string(),
+            source: Box::new(e),
+        })?;
+        compile(source, text, raw).map_err(|problems| PipelineError::Invalid {
+            file: source.to_string(),
+            problems,
+        })
+    }
+
+    /// Finds the canonical filer for a spelling (exact alias match after compaction).
+    pub fn filer(&self, spelling: &str) -> Option<&Filer> {
+        self.filer_lookup
+            .get(&crate::text::compact(spelling))
+            .map(|&i| &self.filers[i])
+    }
+
+    /// Finds a filer named inside a longer text (a file name): the longest alias it contains.
+    pub fn filer_in_text(&self, text: &str) -> Option<&Filer> {
+        let t = crate::text::compact(text);
+        self.filer_lookup
+            .iter()
+            .filter(|(alias, _)| t.contains(alias.as_str()))
+            .max_by_key(|(alias, _)| alias.chars().count())
+            .map(|(_, &i)| &self.filers[i])
+    }
+
+    pub fn return_type(&self, id: &str) -> Option<&ReturnType> {
+        self.returns.iter().find(|r| r.id == id)
+    }
+
+    pub fn vocabulary(&self, kind: &ColumnKind) -> Option<&Vocabulary> {
+        match kind {
+            ColumnKind::County => Some(&self.county_vocabulary),
+            ColumnKind::Vocabulary(name) => self.vocabularies.get(name),
+            _ => None,
+        }
+    }
+
+    pub fn target(&self, year: i32, metric: &str) -> Option<&Target> {
+        self.targets.get(&year).and_then(|m| m.get(metric))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FilerKind {
+    County,
+    Bureau,
+}
+
+#[derive(Debug, Clone)]
+pub struct Filer {
+    pub name: String,
+    pub kind: FilerKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownPolicy {
+    Reject,
+    Warn,
+}
+
+/// A coded value list with its spellings.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    pub name: String,
+    pub values: Vec<String>,
+    lookup: BTreeMap<String, usize>,
+    none: BTreeSet<String>,
+    pub unknown: UnknownPolicy,
+}
+
+/// What a raw word means in a vocabulary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolved {
+    Value(usize),
+    NoValue,
+    Unknown,
+}
+
+impl Vocabulary {
+    pub fn resolve(&self, raw: &str) -> Resolved {
+        let key = crate::text::compact(raw);
+        if key.is_empty() || self.none.contains(&key) {
+            return Resolved::NoValue;
+        }
+        match self.lookup.get(&key) {
+            Some(&i) => Resolved::Value(i),
+            None => Resolved::Unknown,
+        }
+    }
+
+    pub fn index_of(&self, canonical: &str) -> Option<usize> {
+        self.values.iter().position(|v| v == canonical)
+    }
+}
+
+/// A money unit, as a multiple of 元.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MoneyUnit {
+    pub name: &'static str,
+    pub yuan: f64,
+}
+
+impl MoneyUnit {
+    pub const ALL: [MoneyUnit; 4] = [
+        MoneyUnit {
+            name: "亿元",
+            yuan: 1e8,
+        },
+        MoneyUnit {
+            name: "万元",
+            yuan: 1e4,
+        },
+        MoneyUnit {
+            name: "千元",
+            yuan: 1e3,
+        },
+        MoneyUnit {
+            name: "元",
+            yuan: 1.0,
+        },
+    ];
+
+    /// Parses a unit word: 亿元/亿, 万元/万, 千元, 元.
+    pub fn parse(word: &str) -> Option<MoneyUnit> {
+        let w = crate::text::compact(word);
+        let w = w.trim_start_matches("人民币");
+        let w = w.strip_suffix("/年").unwrap_or(w);
+        let w = w.strip_suffix("人民币").unwrap_or(w);
+        match w {
+            "亿元" | "亿" => Some(Self::ALL[0]),
+            "万元" | "万" => Some(Self::ALL[1]),
+            "千元" => Some(Self::ALL[2]),
+            "元" => Some(Self::ALL[3]),
+            _ => None,
+        }
+    }
+
+    /// Factor converting an amount in `self` to `to`.
+    pub fn factor_to(self, to: MoneyUnit) -> f64 {
+        self.yuan / to.yuan
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnKind {
+    Text,
+    County,
+    Vocabulary(String),
+    Money {
+        unit: MoneyUnit,
+        default_unit: MoneyUnit,
+    },
+    Number {
+        unit: Option<String>,
+    },
+    Date,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub label: String,
+    pub kind: ColumnKind,
+    pub required: bool,
+    pub default_from_filer: bool,
+    pub derive_from_dates: Vec<usize>,
+    pub not_after_period: bool,
+    pub max: Option<f64>,
+    pub spellings: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub id: usize,
+    pub fallback: Vec<usize>,
+}
+
+/// A kind of return (报表) and how it is read.
+#[derive(Debug, Clone)]
+pub struct ReturnType {
+    pub id: String,
+    pub name: String,
+    pub table: String,
+    pub identity: Identity,
+    pub merge_columns: bool,
+    /// Filers that owe this return every month, in reference order.
+    pub owed_by: Vec<String>,
+    pub ignored_headers: BTreeSet<String>,
+    pub recognise_any: Vec<usize>,
+    pub columns: Vec<Column>,
+    /// compacted spelling -> column index
+    pub spellings: BTreeMap<String, usize>,
+}
+
+impl ReturnType {
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The column a header spelling names, trying the label as written and without a
+    /// parenthesised unit. Returns the column and the unit found in the header, if any.
+    pub fn match_header(&self, label: &str) -> Option<(usize, Option<String>)> {
+        if let Some(&i) = self.spellings.get(label) {
+            return Some((i, None));
+        }
+        let (base, inner) = crate::text::split_paren_suffix(label);
+        if let Some(&i) = self.spellings.get(base) {
+            return Some((i, inner.map(str::to_string)));
+        }
+        None
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    Eq(String, String),
+    Ne(String, String),
+    Cmp(String, CmpOp, f64),
+    NotNull(String),
+    IsNull(String),
+    InYearToPeriod(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CmpOp {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+}
+
+#[derive(Debug, Clone)]
+pub enum Aggregate {
+    Sum(String),
+    Count,
+}
+
+#[derive(Debug, Clone)]
+pub struct AggregateSpec {
+    pub aggregate: Aggregate,
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Cumulative,
+    Level,
+}
+
+#[derive(Debug, Clone)]
+pub struct Metric {
+    pub id: String,
+    pub name: String,
+    pub unit: String,
+    pub table: String,
+    pub value: AggregateSpec,
+    pub denominator: Option<AggregateSpec>,
+    /// scope -> the scope its denominator is computed at.
+    pub denominator_scope: BTreeMap<String, String>,
+    pub progress: Progress,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub city: f64,
+    pub county: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    pub terms: Vec<RankingTerm>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RankingTerm {
+    pub metric: String,
+    pub weight: f64,
+    pub cap: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Funnel {
+    pub table: String,
+    pub stage_column: String,
+    pub amount_column: String,
+    pub conditions: Vec<Condition>,
+    pub tax_column: String,
+    pub land_column: String,
+    pub tax_per_mu_threshold_wan: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_units_convert() {
+        let wan = MoneyUnit::parse("万元").unwrap();
+        let yi = MoneyUnit::parse("亿").unwrap();
+        assert!((wan.factor_to(yi) - 1e-4).abs() < 1e-15);
+        assert_eq!(MoneyUnit::parse("万元/年").unwrap().name, "万元");
+        assert!(MoneyUnit::parse("亩").is_none());
+    }
+}

@@ -1,0 +1,259 @@
+//! The pipeline file as written (TOML). These structs are the reference documentation of the
+//! file format: every field's doc comment says what it means. They are compiled into a
+//! validated [`crate::pipeline::Pipeline`] by `compile.rs`.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A whole pipeline file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPipeline {
+    /// Identity and global settings.
+    pub pipeline: RawHeader,
+    /// Counties, bureaus and vocabularies.
+    pub reference: RawReference,
+    /// Return types by id (e.g. `project_ledger`, `talent`).
+    pub returns: BTreeMap<String, RawReturn>,
+    /// Named row filters used by metrics: a list of conditions that must all hold.
+    #[serde(default)]
+    pub filters: BTreeMap<String, Vec<RawCondition>>,
+    /// The metrics, in report order.
+    pub metrics: Vec<RawMetric>,
+    /// Targets by year, then by metric id.
+    #[serde(default)]
+    pub targets: BTreeMap<String, BTreeMap<String, RawTarget>>,
+    /// The county ranking.
+    pub ranking: Option<RawRanking>,
+    /// The stage funnel and land efficiency.
+    pub funnel: Option<RawFunnel>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeader {
+    /// Short machine id, written into every output (e.g. `jiangmen`).
+    pub id: String,
+    /// Chinese title used in reports.
+    pub title: String,
+    /// The city the figures add up to (scope `city`).
+    pub city: String,
+    /// Earliest plausible date in a return, `YYYY-MM-DD`.
+    pub min_date: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReference {
+    /// Alias patterns for counties: `{name}` canonical name, `{short}` the name without suffix.
+    #[serde(default)]
+    pub county_alias_forms: Vec<String>,
+    /// Suffixes removed to make `{short}`.
+    #[serde(default)]
+    pub county_suffixes: Vec<String>,
+    /// Alias patterns for bureaus: `{name}`, and `{short}` the name without a prefix below.
+    #[serde(default)]
+    pub bureau_alias_forms: Vec<String>,
+    /// Prefixes removed to make a bureau's `{short}` (e.g. 市).
+    #[serde(default)]
+    pub bureau_prefixes: Vec<String>,
+    /// The counties, in report order.
+    pub counties: Vec<RawNamed>,
+    /// The city bureaus that file returns.
+    #[serde(default)]
+    pub bureaus: Vec<RawNamed>,
+    /// Coded value lists by name (referenced by columns of type `vocabulary`).
+    #[serde(default)]
+    pub vocabularies: BTreeMap<String, RawVocabulary>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawOwedBy {
+    Group(String),
+    List(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNamed {
+    /// Canonical name.
+    pub name: String,
+    /// Other spellings, besides those the alias forms generate.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVocabulary {
+    /// Canonical values, in order (for stages: the order of progress).
+    pub values: Vec<String>,
+    /// Extra spellings per canonical value.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Vec<String>>,
+    /// Alias patterns applied to every value (`{name}`).
+    #[serde(default)]
+    pub alias_forms: Vec<String>,
+    /// Words meaning "no value".
+    #[serde(default)]
+    pub none: Vec<String>,
+    /// What to do with any other word: "reject" (default) or "warn".
+    #[serde(default)]
+    pub unknown: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReturn {
+    /// Chinese name of the return, used in messages.
+    pub name: String,
+    /// The table its accepted rows go to.
+    pub table: String,
+    /// How rows are identified across filers and months.
+    pub identity: RawIdentity,
+    /// Who owes this return every month: "counties" or a list of filer names.
+    pub owed_by: Option<RawOwedBy>,
+    /// Per identity, merge the non-empty columns of several rows instead of taking one row.
+    #[serde(default)]
+    pub merge_columns: bool,
+    /// Header words that are recognised but not read (序号, 备注).
+    #[serde(default)]
+    pub ignored_headers: Vec<String>,
+    /// A sheet is this return only if it also has one of these columns.
+    #[serde(default)]
+    pub recognise_any: Vec<String>,
+    /// The canonical columns.
+    pub columns: Vec<RawColumn>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentity {
+    /// The column whose normalised value identifies a row.
+    pub id: String,
+    /// When a row lacks `id`: the columns that identify it together.
+    #[serde(default)]
+    pub fallback: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawColumn {
+    /// Canonical column name (the Parquet column).
+    pub name: String,
+    /// Chinese label for messages and tables (defaults to the first spelling).
+    pub label: Option<String>,
+    /// text | county | vocabulary | money | number | date
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// For `vocabulary`: which one.
+    pub vocabulary: Option<String>,
+    /// For money/number: the stored unit (亿元, 万元, 元 for money).
+    pub unit: Option<String>,
+    /// For money: the unit assumed when header, note row and value all lack one.
+    pub default_unit: Option<String>,
+    /// A row without this value is rejected.
+    #[serde(default)]
+    pub required: bool,
+    /// For county: a county filer's rows default to the filer's county.
+    #[serde(default)]
+    pub default_from_filer: bool,
+    /// For vocabulary: when empty, the furthest value whose date column is filled.
+    #[serde(default)]
+    pub derive_from_dates: Vec<String>,
+    /// For date: a date after the return's month is rejected.
+    #[serde(default)]
+    pub not_after_period: bool,
+    /// For money/number: values above are rejected as implausible.
+    pub max: Option<f64>,
+    /// Header spellings (compared after NFKC and space removal).
+    pub spellings: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    /// Column of the metric's table.
+    pub column: String,
+    /// eq | ne | ge | gt | le | lt | not_null | is_null | in_year_to_period
+    pub op: String,
+    /// Comparison value for eq/ne (text) and ge/gt/le/lt (number).
+    pub value: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAggregate {
+    /// Sum this column.
+    pub sum: Option<String>,
+    /// Count rows.
+    #[serde(default)]
+    pub count: bool,
+    /// Names of `[filters]` that must all hold.
+    #[serde(default)]
+    pub filters: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetric {
+    /// Machine id (metrics.json `id`).
+    pub id: String,
+    /// Chinese name.
+    pub name: String,
+    /// Display unit.
+    pub unit: String,
+    /// projects_current | talent_current (the deduplicated table of a return's `table`).
+    pub table: String,
+    /// The aggregate (numerator of a ratio).
+    pub value: RawAggregate,
+    /// Makes the metric a ratio value ÷ denominator.
+    pub denominator: Option<RawAggregate>,
+    /// Per scope, compute the denominator at another scope ("city").
+    #[serde(default)]
+    pub denominator_scope: BTreeMap<String, String>,
+    /// cumulative (序时进度 = annual × month ÷ 12) or level (annual target all year).
+    pub progress: String,
+    /// city, county, chain.
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    /// The city's annual target.
+    pub city: f64,
+    /// Per-county annual targets (分解目标).
+    #[serde(default)]
+    pub county: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRanking {
+    /// The scored metrics.
+    pub terms: Vec<RawRankingTerm>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRankingTerm {
+    pub metric: String,
+    pub weight: f64,
+    /// Upper bound of value ÷ target to date.
+    pub cap: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunnel {
+    pub table: String,
+    pub stage_column: String,
+    pub amount_column: String,
+    #[serde(default)]
+    pub filters: Vec<String>,
+    pub tax_column: String,
+    pub land_column: String,
+    pub tax_per_mu_threshold_wan: f64,
+}

@@ -1,0 +1,615 @@
+//! Tests of the generator: determinism, expected figures against a recomputation, files that
+//! open, and the special cases being present.
+
+use super::expected::{in_effect, project_figures};
+use super::*;
+use calamine::{open_workbook_auto, Data, Reader};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn nwa(name: &str, aliases: &[&str]) -> NamedWithAliases {
+    NamedWithAliases {
+        name: name.into(),
+        aliases: aliases.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn spell(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+        .collect()
+}
+
+/// The 江门 reference of DESIGN §2, as test data.
+pub(crate) fn jiangmen() -> SynthReference {
+    let chains = [
+        "新一代电子信息",
+        "新能源电池",
+        "新型储能",
+        "硅能源",
+        "先进材料",
+        "高端装备制造",
+        "智能家电",
+        "现代轻工纺织",
+        "现代农业与食品",
+        "生物医药与健康",
+        "金属制品",
+        "造纸及纸制品",
+        "汽车及零部件",
+        "摩托车及零部件",
+        "水暖卫浴",
+    ];
+    SynthReference {
+        city: "江门市".into(),
+        counties: vec![
+            nwa("蓬江区", &["蓬江", "江门市蓬江区", "蓬江区投资促进局"]),
+            nwa("江海区", &["江海", "江门高新区", "高新区", "江门市江海区"]),
+            nwa("新会区", &["新会", "江门市新会区", "新会区投资促进局"]),
+            nwa("台山市", &["台山", "台山市投资促进局"]),
+            nwa("开平市", &["开平", "开平市投资促进局"]),
+            nwa("鹤山市", &["鹤山", "鹤山市投资促进局"]),
+            nwa("恩平市", &["恩平", "恩平市投资促进局"]),
+        ],
+        ledger_bureau: "市商务局".into(),
+        talent_bureau: "市人才工作局".into(),
+        housing_bureau: "市住房城乡建设局".into(),
+        chains: chains
+            .iter()
+            .map(|c| nwa(c, &[&format!("{c}产业链")]))
+            .collect(),
+        non_key_chain_words: vec!["其他".into(), "非重点产业链".into()],
+        sectors: ["制造业", "服务业", "农业", "文旅", "建筑业", "其他"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        manufacturing_sector: "制造业".into(),
+        stages: vec![
+            nwa("签约", &["已签约"]),
+            nwa("注册", &["已注册"]),
+            nwa("开工", &["已开工", "在建"]),
+            nwa("投产", &["已投产", "竣工投产"]),
+        ],
+        ledger_spellings: spell(&[
+            ("project_id", &["项目编号", "项目代码", "编号", "入库编号"]),
+            ("project_name", &["项目名称", "项目名", "名称"]),
+            (
+                "investor",
+                &[
+                    "投资主体",
+                    "投资方",
+                    "投资单位",
+                    "投资企业",
+                    "主要投资方名称",
+                    "企业名称",
+                ],
+            ),
+            (
+                "county",
+                &[
+                    "所属县(市、区)",
+                    "所属区县",
+                    "县(市、区)",
+                    "属地",
+                    "落户地",
+                    "所在地",
+                ],
+            ),
+            (
+                "chain",
+                &["产业链", "所属产业链", "重点产业链", "产业链名称"],
+            ),
+            ("sector", &["行业类别", "项目类别", "产业类别", "所属行业"]),
+            (
+                "planned_investment_yi",
+                &[
+                    "计划总投资",
+                    "计划总投资额",
+                    "总投资",
+                    "投资总额",
+                    "项目总投资",
+                    "计划投资额",
+                ],
+            ),
+            ("stage", &["项目进度", "项目阶段", "进展情况", "当前阶段"]),
+            ("signed_date", &["签约时间", "签约日期"]),
+            ("registered_date", &["注册时间", "注册日期", "注册登记时间"]),
+            ("started_date", &["开工时间", "开工日期"]),
+            ("producing_date", &["投产时间", "投产日期"]),
+            (
+                "land_mu",
+                &[
+                    "用地面积(亩)",
+                    "用地(亩)",
+                    "拟用地面积(亩)",
+                    "申请用地面积(亩)",
+                ],
+            ),
+            ("expected_output_wan", &["预计年产值", "达产后年产值"]),
+            ("expected_tax_wan", &["预计年税收", "达产后年税收"]),
+            ("origin", &["资金来源", "投资来源", "内外资"]),
+            ("channel", &["项目来源", "招商方式"]),
+        ]),
+        talent_spellings: spell(&[
+            ("county", &["县(市、区)", "地区", "单位"]),
+            (
+                "high_level_talent_total",
+                &["高层次人才总量", "高层次人才总数"],
+            ),
+            (
+                "new_high_level_talent",
+                &["本年新引进高层次人才", "新引进高层次人才"],
+            ),
+            (
+                "rental_housing_units",
+                &["新增筹建保障性租赁住房(套/间)", "保障性租赁住房筹建套数"],
+            ),
+            ("school_requested", &["人才子女入学申请数"]),
+            ("school_arranged", &["人才子女入学安排数", "已安排入学"]),
+        ]),
+        big_project_threshold_yi: 10.0,
+    }
+}
+
+fn opts(months: u32, seed: u64) -> SynthOptions {
+    SynthOptions {
+        year: 2025,
+        months,
+        scale: 1,
+        seed,
+    }
+}
+
+fn tmp(label: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("zhaoshang-synth-{label}-{}", std::process::id()));
+    let _ = fs_err::remove_dir_all(&d);
+    d
+}
+
+/// (relative path, bytes) of every file below `dir`, sorted.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in fs_err::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().to_string_lossy().to_string();
+                out.push((rel, fs_err::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(dir, dir, &mut v);
+    v.sort();
+    v
+}
+
+fn load(p: &Path) -> Value {
+    serde_json::from_str(&fs_err::read_to_string(p).unwrap()).unwrap()
+}
+
+#[test]
+fn generate_is_deterministic_for_a_seed() {
+    let r = jiangmen();
+    let (a, b, c) = (tmp("det-a"), tmp("det-b"), tmp("det-c"));
+    let sa = generate(&r, &opts(4, 42), &a).unwrap();
+    generate(&r, &opts(4, 42), &b).unwrap();
+    generate(&r, &opts(4, 43), &c).unwrap();
+    let (xa, xb) = (snapshot(&a), snapshot(&b));
+    assert_eq!(xa.len(), sa.files_written + 1);
+    assert_eq!(
+        xa.iter().map(|x| &x.0).collect::<Vec<_>>(),
+        xb.iter().map(|x| &x.0).collect::<Vec<_>>()
+    );
+    for (fa, fb) in xa.iter().zip(&xb) {
+        assert!(fa.1 == fb.1, "{} differs between two runs", fa.0);
+    }
+    assert_ne!(
+        load(&a.join("expected.json")),
+        load(&c.join("expected.json"))
+    );
+    assert!(
+        generate(&r, &opts(4, 42), &a).is_err(),
+        "a non-empty output folder is refused"
+    );
+    for d in [a, b, c] {
+        let _ = fs_err::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn expected_equals_a_recomputation() {
+    let r = jiangmen();
+    let o = opts(12, 7);
+    let t = truth::build(&r, &o, &mut Rng::new(o.seed).fork("truth", 0));
+    let mfg = r
+        .sectors
+        .iter()
+        .position(|s| *s == r.manufacturing_sector)
+        .unwrap();
+    // December: every county filed, so every project of the year counts once where it is now.
+    assert!((1..=7).all(|c| t.files(12, c - 1)));
+    let (mut sum, mut big, mut key) = (0.0, 0usize, 0.0);
+    let mut by_county = vec![0.0; r.counties.len()];
+    for p in t.projects.iter().filter(|p| p.sector == mfg) {
+        sum += p.amount_yi;
+        big += usize::from(p.amount_yi >= 10.0);
+        key += if p.chain.is_some() { p.amount_yi } else { 0.0 };
+        by_county[p.county_at(12)] += p.amount_yi;
+    }
+    let f = project_figures(&r, &t, 12);
+    assert!(
+        (f.mfg_city - sum).abs() < 1e-9 && f.big_city == big && (f.key_city - key).abs() < 1e-9
+    );
+    for (a, b) in f.mfg_county.iter().zip(&by_county) {
+        assert!((a - b).abs() < 1e-9);
+    }
+    // Every period: scopes add up; a carried-forward county repeats its previous figure.
+    for p in 1..=12 {
+        let f = project_figures(&r, &t, p);
+        assert!((f.mfg_county.iter().sum::<f64>() - f.mfg_city).abs() < 1e-9);
+        assert!((f.mfg_chain.iter().sum::<f64>() - f.key_city).abs() < 1e-9);
+        assert_eq!(f.big_county.iter().sum::<usize>(), f.big_city);
+        let ids: Vec<usize> = in_effect(&t, p).iter().map(|x| x.0).collect();
+        let mut dedup = ids.clone();
+        dedup.dedup();
+        assert_eq!(ids, dedup, "a project counts once");
+        for c in 0..r.counties.len() {
+            if !t.files(p, c) {
+                let prev = project_figures(&r, &t, p - 1);
+                assert_eq!(f.mfg_county[c], prev.mfg_county[c]);
+            }
+        }
+    }
+    let mv = t.moved.as_ref().expect("a moved project");
+    for p in 1..=12 {
+        let at: Vec<usize> = in_effect(&t, p)
+            .iter()
+            .filter(|x| x.0 == mv.project)
+            .map(|x| x.1)
+            .collect();
+        let want = if p < mv.month { mv.from } else { mv.to };
+        if t.projects[mv.project].first_month <= p {
+            assert_eq!(at, vec![want], "period {p}");
+        }
+    }
+    assert!(t.missing.contains(&(3, 6)) && t.missing.len() == 2);
+    assert!(t.dups.values().flatten().any(|d| d.amount_yi.is_some()));
+    assert!(t.dups.values().flatten().any(|d| d.id.is_none()));
+    assert!(t.projects.iter().any(|p| p.amount_yi == 10.0) || t.projects.len() < 50);
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn parse_addr(a: &str) -> (u32, u32) {
+    let letters: String = a.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let row: u32 = a[letters.len()..].parse().unwrap();
+    let col = letters
+        .bytes()
+        .fold(0u32, |acc, b| acc * 26 + u32::from(b - b'A' + 1));
+    (row - 1, col - 1)
+}
+
+#[test]
+fn files_open_and_rejected_cells_point_at_the_bad_values() {
+    let r = jiangmen();
+    let dir = tmp("open");
+    let s = generate(&r, &opts(12, 2025), &dir).unwrap();
+    let exp = load(&s.expected_path);
+    let periods = exp["periods"].as_object().unwrap();
+    assert_eq!(periods.len(), 12);
+    let mut rules = BTreeSet::new();
+    let mut csv_seen = false;
+    for (ym, per) in periods {
+        for f in per["files"].as_array().unwrap() {
+            let path = dir.join(f.as_str().unwrap());
+            if path.extension().unwrap() == "csv" {
+                csv_seen = true;
+                let bytes = fs_err::read(&path).unwrap();
+                let text = String::from_utf8(bytes).expect("CSV is UTF-8");
+                assert!(text.trim_start_matches('\u{feff}').contains("填报单位："));
+            } else {
+                let mut wb = open_workbook_auto(&path).unwrap();
+                let first = wb.sheet_names()[0].clone();
+                let range = wb.worksheet_range(&first).unwrap();
+                assert!(
+                    range
+                        .rows()
+                        .any(|row| row.iter().any(|c| cell_text(c).starts_with("填报单位："))),
+                    "{f}"
+                );
+            }
+        }
+        for rc in per["rejected_cells"].as_array().unwrap() {
+            let rule = rc["rule"].as_str().unwrap().to_string();
+            let path = dir.join(rc["file"].as_str().unwrap());
+            let mut wb = open_workbook_auto(&path).unwrap();
+            let range = wb.worksheet_range(rc["sheet"].as_str().unwrap()).unwrap();
+            let (row, col) = parse_addr(rc["cell"].as_str().unwrap());
+            let v = range.get_value((row, col)).cloned().unwrap_or(Data::Empty);
+            let t = cell_text(&v);
+            match rule.as_str() {
+                "missing_required" => assert!(t.trim().is_empty()),
+                "error_cell" => assert!(matches!(v, Data::Error(_)), "{v:?}"),
+                "unparseable_number" => assert!(["待定", "暂无", "面议"].contains(&t.as_str())),
+                "unparseable_date" => assert!(t.contains("13月")),
+                "unknown_county" => assert!(!r
+                    .counties
+                    .iter()
+                    .any(|k| k.name == t || k.aliases.contains(&t))),
+                "negative_amount" => {
+                    assert!(t.contains('-') || matches!(v, Data::Float(x) if x < 0.0))
+                }
+                "date_after_period" => assert!(!t.is_empty()),
+                other => panic!("unknown rule {other}"),
+            }
+            rules.insert(rule);
+        }
+        let acc = per["rows"]["accepted"].as_u64().unwrap() as usize;
+        let m: u32 = ym[5..].parse().unwrap();
+        let filed = (0..r.counties.len())
+            .filter(|c| {
+                !per["missing_returns"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json_str(&r.counties[*c].name))
+            })
+            .count();
+        assert!(
+            acc >= filed * 2 + 2 * r.counties.len(),
+            "{ym}: {acc} accepted rows"
+        );
+        assert_eq!(
+            per["rows"]["rejected"].as_u64().unwrap() as usize,
+            per["rejected_cells"].as_array().unwrap().len()
+        );
+        if m == 3 {
+            assert_eq!(per["missing_returns"], serde_json::json!(["恩平市"]));
+        }
+    }
+    assert_eq!(rules.len(), 7, "every rule at least once: {rules:?}");
+    assert!(csv_seen, "some returns are CSV");
+    let _ = fs_err::remove_dir_all(&dir);
+}
+
+fn json_str(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+#[test]
+fn short_years_and_scale_work() {
+    let r = jiangmen();
+    for months in [1, 2, 3] {
+        let dir = tmp(&format!("short{months}"));
+        let s = generate(
+            &r,
+            &SynthOptions {
+                year: 2024,
+                months,
+                scale: 2,
+                seed: 1,
+            },
+            &dir,
+        )
+        .unwrap();
+        let exp = load(&s.expected_path);
+        assert_eq!(exp["periods"].as_object().unwrap().len(), months as usize);
+        let rules: BTreeSet<&str> = exp["periods"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|p| {
+                p["rejected_cells"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["rule"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(rules.len(), 7);
+        let _ = fs_err::remove_dir_all(&dir);
+    }
+}
+
+/// `cargo test --lib synth::tests::write_sample_year -- --ignored` writes a year to
+/// $SYNTH_SAMPLE_DIR (default /tmp/synth_sample) to look at.
+#[test]
+#[ignore]
+fn write_sample_year() {
+    let dir = PathBuf::from(
+        std::env::var("SYNTH_SAMPLE_DIR").unwrap_or_else(|_| "/tmp/synth_sample".into()),
+    );
+    if dir.join("expected.json").exists() {
+        fs_err::remove_dir_all(&dir).unwrap();
+    }
+    let s = generate(&jiangmen(), &opts(12, 2025), &dir).unwrap();
+    println!("{s:?}");
+}
+
+/// A cell's text as identity normalisation sees it (full-width to ASCII, no spaces, lower case).
+fn norm(s: &str) -> String {
+    s.chars()
+        .map(|c| match c as u32 {
+            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap(),
+            _ => c,
+        })
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// The first sheet of a written return as rows of text.
+fn read_rows(path: &Path) -> Vec<Vec<String>> {
+    if path.extension().unwrap() == "csv" {
+        let text = fs_err::read_to_string(path).unwrap();
+        let mut rd = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        rd.records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    } else {
+        let mut wb = open_workbook_auto(path).unwrap();
+        let first = wb.sheet_names()[0].clone();
+        let range = wb.worksheet_range(&first).unwrap();
+        // Absolute positions: the range starts at A1 because A1 always holds text.
+        assert_eq!(range.start(), Some((0, 0)));
+        range
+            .rows()
+            .map(|row| row.iter().map(cell_text).collect())
+            .collect()
+    }
+}
+
+#[test]
+fn county_files_list_exactly_their_truth_projects() {
+    let r = jiangmen();
+    let o = opts(6, 99);
+    let dir = tmp("readback");
+    let s = generate(&r, &o, &dir).unwrap();
+    let t = truth::build(&r, &o, &mut Rng::new(o.seed).fork("truth", 0));
+    let exp = load(&s.expected_path);
+    let name_spellings: Vec<String> = r.ledger_spellings["project_name"]
+        .iter()
+        .map(|x| norm(x))
+        .collect();
+    let mut checked = 0;
+    for m in 1..=o.months {
+        let per = &exp["periods"][format!("2025-{m:02}")];
+        let bad_files: BTreeSet<&str> = per["rejected_cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["file"].as_str().unwrap())
+            .collect();
+        for f in per["files"].as_array().unwrap() {
+            let f = f.as_str().unwrap();
+            let rows = read_rows(&dir.join(f));
+            let filer = rows
+                .iter()
+                .flatten()
+                .find_map(|c| c.strip_prefix("填报单位："))
+                .unwrap()
+                .trim()
+                .to_string();
+            let Some(c) = r
+                .counties
+                .iter()
+                .position(|k| k.name == filer || k.aliases.contains(&filer))
+            else {
+                continue;
+            };
+            let (hr, nc) = rows
+                .iter()
+                .enumerate()
+                .find_map(|(i, row)| {
+                    row.iter()
+                        .position(|x| name_spellings.contains(&norm(x)))
+                        .map(|j| (i, j))
+                })
+                .unwrap_or_else(|| panic!("no name header in {f}"));
+            let skip = ["合计", "总计", "小计"];
+            let found: Vec<String> = rows[hr + 1..]
+                .iter()
+                .filter_map(|row| row.get(nc))
+                .map(|x| norm(x))
+                .filter(|x| {
+                    !x.is_empty()
+                        && !skip.contains(&x.as_str())
+                        && !["其中", "填报人", "审核人", "联系电话", "说明"]
+                            .iter()
+                            .any(|p| x.starts_with(p))
+                })
+                .collect();
+            check_amounts(&r, &t, c, m, &rows, hr, nc, f);
+            let mut want: Vec<String> = t
+                .county_list(c, m)
+                .iter()
+                .map(|i| norm(&t.projects[*i].name))
+                .collect();
+            let mut got = found.clone();
+            if bad_files.contains(f) {
+                got.retain(|x| want.contains(x));
+            }
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "{f}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6 * 6, "checked {checked} county files");
+    let _ = fs_err::remove_dir_all(&dir);
+}
+
+/// Read the amount column back (unit from the value, the header or a note row) and compare it
+/// with the truth, project by project.
+#[allow(clippy::too_many_arguments)]
+fn check_amounts(
+    r: &SynthReference,
+    t: &Truth,
+    c: usize,
+    m: u32,
+    rows: &[Vec<String>],
+    hr: usize,
+    nc: usize,
+    f: &str,
+) {
+    let mut n = 0;
+    let spellings: Vec<String> = r.ledger_spellings["planned_investment_yi"]
+        .iter()
+        .map(|x| norm(x))
+        .collect();
+    let strip_unit = |h: &str| h.replace("(万元)", "").replace("(亿元)", "");
+    let ac = rows[hr]
+        .iter()
+        .position(|h| spellings.contains(&strip_unit(&norm(h))))
+        .unwrap_or_else(|| panic!("no amount header in {f}"));
+    let header = norm(&rows[hr][ac]);
+    let note: Vec<String> = rows[..hr].iter().flatten().map(|x| norm(x)).collect();
+    let factor = if header.contains("万元") || note.contains(&"单位:万元".to_string()) {
+        1e-4
+    } else {
+        1.0
+    };
+    let by_name: BTreeMap<String, f64> = t
+        .county_list(c, m)
+        .iter()
+        .map(|i| (norm(&t.projects[*i].name), t.projects[*i].amount_yi))
+        .collect();
+    for row in &rows[hr + 1..] {
+        let (Some(name), Some(raw)) = (row.get(nc), row.get(ac)) else {
+            continue;
+        };
+        let Some(want) = by_name.get(&norm(name)) else {
+            continue;
+        };
+        let v = norm(raw).replace(',', "");
+        let got = if let Some(x) = v.strip_suffix("亿元").or_else(|| v.strip_suffix("亿")) {
+            x.parse::<f64>().unwrap()
+        } else if let Some(x) = v.strip_suffix("万元").or_else(|| v.strip_suffix("万")) {
+            x.parse::<f64>().unwrap() * 1e-4
+        } else {
+            v.parse::<f64>()
+                .unwrap_or_else(|_| panic!("{f}: amount {raw:?}"))
+                * factor
+        };
+        assert!(
+            (got - want).abs() < 1e-6,
+            "{f}: {name} has {raw:?}, truth {want}"
+        );
+        n += 1;
+    }
+    assert_eq!(
+        n,
+        t.county_list(c, m).len(),
+        "{f}: every project's amount read back"
+    );
+}
