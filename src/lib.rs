@@ -18,6 +18,6 @@ pub mod record;
 pub mod run;
 pub mod store;
 pub mod synth;
-mod synth_cmd;
+pub mod synth_cmd;
 pub mod table;
 pub mod text;

@@ -439,6 +439,42 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         }
     });
 
+    if let Some(s) = &raw.synth {
+        for (key, rid) in [
+            ("ledger_return", &s.ledger_return),
+            ("talent_return", &s.talent_return),
+        ] {
+            if !returns.iter().any(|r| &r.id == rid) {
+                p.add(format!("synth.{key}"), format!("no return type `{rid}`"));
+            }
+        }
+        for (key, b) in [
+            ("ledger_bureau", &s.ledger_bureau),
+            ("talent_bureau", &s.talent_bureau),
+            ("housing_bureau", &s.housing_bureau),
+        ] {
+            if !filers
+                .iter()
+                .any(|f| &f.name == b && f.kind == FilerKind::Bureau)
+            {
+                p.add(
+                    format!("synth.{key}"),
+                    format!("`{b}` is not one of reference.bureaus"),
+                );
+            }
+        }
+        for (key, f) in [
+            ("manufacturing_filter", &s.manufacturing_filter),
+            ("big_filter", &s.big_filter),
+        ] {
+            if !filters.contains_key(f) {
+                p.add(
+                    format!("synth.{key}"),
+                    format!("no filter `{f}` in [filters]"),
+                );
+            }
+        }
+    }
     if !p.0.is_empty() {
         return Err(p.0);
     }
@@ -460,6 +496,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         targets,
         ranking,
         funnel,
+        synth: raw.synth,
     })
 }
 

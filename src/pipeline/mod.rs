@@ -42,6 +42,7 @@ pub struct Pipeline {
     pub targets: BTreeMap<i32, BTreeMap<String, Target>>,
     pub ranking: Option<Ranking>,
     pub funnel: Option<Funnel>,
+    pub synth: Option<raw::RawSynth>,
 }
 
 impl Pipeline {
@@ -83,6 +84,18 @@ impl Pipeline {
             .filter(|(alias, _)| t.contains(alias.as_str()))
             .max_by_key(|(alias, _)| alias.chars().count())
             .map(|(_, &i)| &self.filers[i])
+    }
+
+    /// Every accepted spelling of a filer (compacted), sorted.
+    pub fn filer_aliases(&self, name: &str) -> Vec<String> {
+        let Some(idx) = self.filers.iter().position(|f| f.name == name) else {
+            return Vec::new();
+        };
+        self.filer_lookup
+            .iter()
+            .filter(|(_, &i)| i == idx)
+            .map(|(a, _)| a.clone())
+            .collect()
     }
 
     pub fn return_type(&self, id: &str) -> Option<&ReturnType> {
@@ -148,6 +161,20 @@ impl Vocabulary {
             Some(&i) => Resolved::Value(i),
             None => Resolved::Unknown,
         }
+    }
+
+    /// Every accepted spelling of value `i` (compacted), sorted.
+    pub fn aliases(&self, i: usize) -> Vec<String> {
+        self.lookup
+            .iter()
+            .filter(|(_, &j)| j == i)
+            .map(|(a, _)| a.clone())
+            .collect()
+    }
+
+    /// The words meaning "no value" (compacted), sorted.
+    pub fn none_words(&self) -> Vec<String> {
+        self.none.iter().cloned().collect()
     }
 
     pub fn index_of(&self, canonical: &str) -> Option<usize> {

@@ -27,6 +27,25 @@ pub struct RawPipeline {
     pub ranking: Option<RawRanking>,
     /// The stage funnel and land efficiency.
     pub funnel: Option<RawFunnel>,
+    /// Roles of the bureaus in generated fixtures (`zhaoshang synth`).
+    pub synth: Option<RawSynth>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSynth {
+    /// The return type of the project ledger and of the talent return.
+    pub ledger_return: String,
+    pub talent_return: String,
+    /// A bureau that also files a ledger repeating county projects.
+    pub ledger_bureau: String,
+    /// The bureau that files the talent figures for every county.
+    pub talent_bureau: String,
+    /// The bureau that files the housing figures for every county.
+    pub housing_bureau: String,
+    /// Filters that define "manufacturing" and "big project" for the expected figures.
+    pub manufacturing_filter: String,
+    pub big_filter: String,
 }
 
 #[derive(Debug, Deserialize)]

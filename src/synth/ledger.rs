@@ -212,16 +212,13 @@ impl Style {
     pub(crate) fn col_of(&self, key: &str) -> Option<u16> {
         self.cols
             .iter()
-            .position(|c| *c == Col::Key(leak_key(key)))
+            .position(|c| *c == Col::Key(static_key(key)))
             .map(|i| i as u16)
-    }
-    pub(crate) fn has(&self, key: &str) -> bool {
-        self.col_of(key).is_some()
     }
 }
 
 /// The `'static` canonical key equal to `key` (all keys come from `LEDGER_KEYS`).
-fn leak_key(key: &str) -> &'static str {
+fn static_key(key: &str) -> &'static str {
     LEDGER_KEYS
         .iter()
         .copied()
@@ -314,7 +311,7 @@ pub(crate) fn plan_style(
     }
     for k in ["origin", "channel"] {
         if has(rng, 0.7) {
-            blocks.push(vec![Col::Key(leak_key(k))]);
+            blocks.push(vec![Col::Key(static_key(k))]);
         }
     }
     for e in EXTRAS {
