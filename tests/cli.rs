@@ -261,3 +261,122 @@ fn missing_input_folder_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nowhere"), "{}", stderr(&o));
 }
+
+/// Legacy .xls (BIFF8) and OpenDocument .ods returns are read like xlsx
+/// (fixtures/formats/make.py states the figures).
+#[test]
+fn legacy_xls_and_ods_returns_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = repo().join("fixtures/formats");
+    let o = zhaoshang(
+        tmp.path(),
+        &[
+            "run",
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            "out",
+            "--strict",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let m = read_json(&tmp.path().join("out/reports/2025-03/metrics.json"));
+    assert_close(
+        metric(&m, "mfg_investment_yi", "county", "恩平市").unwrap(),
+        13.3,
+        "恩平市 (.xls)",
+    );
+    assert_close(
+        metric(&m, "big_projects_count", "county", "恩平市").unwrap(),
+        1.0,
+        "恩平市 big",
+    );
+    assert_close(
+        metric(&m, "mfg_investment_yi", "county", "台山市").unwrap(),
+        3.2,
+        "台山市 (.ods)",
+    );
+    assert_eq!(m["accounting"]["rows_accepted"], 5);
+    assert_eq!(m["accounting"]["rows_skipped"], 2);
+}
+
+/// `zhaoshang run` with no arguments: the built-in pipeline over fixtures/returns, latest
+/// period, into outputs/; its figures are the generator's expected ones.
+#[test]
+fn run_without_arguments_uses_the_fixture_year() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(
+        &repo().join("fixtures/returns"),
+        &tmp.path().join("fixtures/returns"),
+    );
+    let o = zhaoshang(tmp.path(), &["run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("2025-12"), "{text}");
+    assert!(text.contains("引进制造业项目计划投资额"), "{text}");
+    assert!(text.contains("outputs"), "{text}");
+    let expected = read_json(&repo().join("fixtures/returns/expected.json"));
+    let m = read_json(&tmp.path().join("outputs/reports/2025-12/metrics.json"));
+    for id in [
+        "mfg_investment_yi",
+        "big_projects_count",
+        "key_chain_share",
+        "high_level_talent_total",
+        "rental_housing_units",
+    ] {
+        let want = expected["periods"]["2025-12"]["metrics"][id]["city"]
+            .as_f64()
+            .unwrap();
+        assert_close(metric(&m, id, "city", "江门市").unwrap(), want, id);
+    }
+    assert!(tmp
+        .path()
+        .join("outputs/dataset/projects_current/year=2025/month=12/part-0.parquet")
+        .is_file());
+}
+
+/// The same inputs give byte-identical Parquet and metrics.json, whatever the thread count.
+#[test]
+fn reruns_are_byte_identical_across_thread_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = repo().join("fixtures/returns");
+    for (out, jobs) in [("a", "1"), ("b", "4")] {
+        let o = zhaoshang(
+            tmp.path(),
+            &[
+                "run",
+                "--input",
+                input.to_str().unwrap(),
+                "--out",
+                out,
+                "--period",
+                "2025-06",
+                "-j",
+                jobs,
+                "-q",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let mut compared = 0;
+    for table in [
+        "projects",
+        "projects_current",
+        "talent",
+        "rejects",
+        "metrics",
+    ] {
+        let rel = format!("dataset/{table}/year=2025/month=06/part-0.parquet");
+        let a = std::fs::read(tmp.path().join("a").join(&rel)).unwrap();
+        let b = std::fs::read(tmp.path().join("b").join(&rel)).unwrap();
+        assert!(a == b, "{rel} differs between runs");
+        compared += 1;
+    }
+    for f in ["metrics.json", "issues.json"] {
+        let a = std::fs::read(tmp.path().join("a/reports/2025-06").join(f)).unwrap();
+        let b = std::fs::read(tmp.path().join("b/reports/2025-06").join(f)).unwrap();
+        assert!(a == b, "{f} differs between runs");
+        compared += 1;
+    }
+    assert_eq!(compared, 7);
+}

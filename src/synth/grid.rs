@@ -145,8 +145,9 @@ pub(crate) fn write_xlsx(sheets: &[Grid], path: &Path, year: i32) -> Result<()> 
     Ok(())
 }
 
-/// Write one grid as CSV (UTF-8, with or without a BOM), every row padded to the same width,
-/// as spreadsheet programs export it. Formulas are written as their cached values.
+/// Write one grid as CSV, every row padded to the same width, as spreadsheet programs export
+/// it: UTF-8 with a BOM when `bom`, else GBK (what Excel's "CSV" writes on Chinese Windows).
+/// Formulas are written as their cached values.
 pub(crate) fn write_csv(g: &Grid, path: &Path, bom: bool) -> Result<()> {
     let mut buf: Vec<u8> = Vec::new();
     if bom {
@@ -170,8 +171,27 @@ pub(crate) fn write_csv(g: &Grid, path: &Path, bom: bool) -> Result<()> {
         }
         w.flush()?;
     }
+    if !bom {
+        let text = String::from_utf8(buf)?;
+        let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+        anyhow::ensure!(
+            !unmappable,
+            "text of {} has characters GBK cannot hold",
+            path.display()
+        );
+        buf = gbk.into_owned();
+    }
     fs_err::write(path, buf)?;
     Ok(())
+}
+
+/// Reads back what [`write_csv`] wrote: UTF-8 with a BOM, else GBK.
+#[cfg(test)]
+pub(crate) fn decode_csv(bytes: &[u8]) -> String {
+    match bytes.strip_prefix("\u{feff}".as_bytes()) {
+        Some(rest) => String::from_utf8(rest.to_vec()).expect("UTF-8 after a BOM"),
+        None => encoding_rs::GBK.decode(bytes).0.into_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ fn norm(s: &str) -> String {
 /// The first sheet of a written return as rows of text.
 fn read_rows(path: &Path) -> Vec<Vec<String>> {
     if path.extension().unwrap() == "csv" {
-        let text = fs_err::read_to_string(path).unwrap();
+        let text = super::grid::decode_csv(&fs_err::read(path).unwrap());
         let mut rd = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
