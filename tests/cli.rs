@@ -380,3 +380,33 @@ fn reruns_are_byte_identical_across_thread_counts() {
     }
     assert_eq!(compared, 7);
 }
+
+/// An .xlsm (macro-enabled) workbook and a CSV are returns like any other.
+#[test]
+fn xlsm_and_csv_returns_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let month = tmp.path().join("in/2025-02");
+    std::fs::create_dir_all(&month).unwrap();
+    std::fs::copy(
+        repo().join("fixtures/samples/2025-02/附件1-开平市.xlsx"),
+        month.join("开平市台账.xlsm"),
+    )
+    .unwrap();
+    std::fs::write(month.join("蓬江区.csv"), "\u{feff}填报单位：蓬江区\n项目名称,企业名称,所属行业,总投资(亿元),签约时间\n甲,甲公司,制造业,２.５,2025/2/3\n").unwrap();
+    let o = zhaoshang(
+        tmp.path(),
+        &["run", "--input", "in", "--out", "out", "--strict"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = read_json(&tmp.path().join("out/reports/2025-02/metrics.json"));
+    assert_close(
+        metric(&m, "mfg_investment_yi", "county", "开平市").unwrap(),
+        14.81,
+        "开平市 (.xlsm)",
+    );
+    assert_close(
+        metric(&m, "mfg_investment_yi", "county", "蓬江区").unwrap(),
+        2.5,
+        "蓬江区 (.csv)",
+    );
+}

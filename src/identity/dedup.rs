@@ -118,17 +118,7 @@ pub fn current_table(
         for o in &s.sheets {
             for rec in &o.records {
                 let id = text_key(&rec.values[id_col]);
-                let pair = if rt.identity.fallback.is_empty() {
-                    None
-                } else {
-                    let parts: Option<Vec<String>> = rt
-                        .identity
-                        .fallback
-                        .iter()
-                        .map(|&c| text_key(&rec.values[c]))
-                        .collect();
-                    parts.map(|p| p.join("|"))
-                };
+                let pair = fallback_key(rt, rec);
                 let key = id.clone().or_else(|| pair.clone()).unwrap_or_default();
                 let first_reported = history
                     .get(&s.filer)
@@ -348,18 +338,21 @@ pub fn current_table(
     }
 }
 
+/// The normalised fallback columns joined by `|`, when all are present.
+fn fallback_key(rt: &ReturnType, rec: &Record) -> Option<String> {
+    if rt.identity.fallback.is_empty() {
+        return None;
+    }
+    let parts: Option<Vec<String>> = rt
+        .identity
+        .fallback
+        .iter()
+        .map(|&c| text_key(&rec.values[c]))
+        .collect();
+    parts.map(|p| p.join("|"))
+}
+
 /// The record key of a row as [`current_table`] computes it (id, else the fallback columns).
 pub fn record_key(rt: &ReturnType, rec: &Record) -> Option<String> {
-    text_key(&rec.values[rt.identity.id]).or_else(|| {
-        if rt.identity.fallback.is_empty() {
-            return None;
-        }
-        let parts: Option<Vec<String>> = rt
-            .identity
-            .fallback
-            .iter()
-            .map(|&c| text_key(&rec.values[c]))
-            .collect();
-        parts.map(|p| p.join("|"))
-    })
+    text_key(&rec.values[rt.identity.id]).or_else(|| fallback_key(rt, rec))
 }

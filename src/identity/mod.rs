@@ -97,3 +97,6 @@ pub fn missing_returns(
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

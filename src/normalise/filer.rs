@@ -10,13 +10,30 @@ pub fn filer_from_cells(
     pipeline: &Pipeline,
 ) -> Option<(Option<Filer>, String)> {
     for r in 0..before_row.min(sheet.rows.len()) {
-        for cell in &sheet.rows[r] {
+        for (c, cell) in sheet.rows[r].iter().enumerate() {
             let Cell::Text(t) = cell else { continue };
             let n = crate::text::nfkc(t);
             let Some(pos) = n.find("填报单位") else {
                 continue;
             };
-            let after = n[pos + "填报单位".len()..].trim_start_matches([':', ' ', '　']);
+            let mut after = n[pos + "填报单位".len()..].trim_start();
+            // 填报单位（盖章）：…
+            if let Some(rest) = after.strip_prefix('(') {
+                after = rest.split_once(')').map(|(_, r)| r).unwrap_or("");
+            }
+            let after = after.trim_start_matches([':', ' ']);
+            // `填报单位：` in one cell and the name in the next non-empty one.
+            let next;
+            let after = if after.is_empty() {
+                next = sheet.rows[r][c + 1..]
+                    .iter()
+                    .find(|x| !x.is_empty())
+                    .map(|x| crate::text::nfkc(&x.display()))
+                    .unwrap_or_default();
+                next.as_str()
+            } else {
+                after
+            };
             // The name ends at a space or where the next label (填报日期, 日期, 时间…) starts.
             let mut name = after.split_whitespace().next().unwrap_or("").to_string();
             for stop in [
@@ -72,6 +89,30 @@ mod tests {
         assert_eq!(raw, "蓬江区投资促进局");
         assert_eq!(f.unwrap().name, "蓬江区");
         assert_eq!(p.filer("江门市人才工作局").unwrap().name, "市人才工作局");
+        let split = |cells: Vec<Cell>| Sheet {
+            name: "s".into(),
+            first_row: 0,
+            first_col: 0,
+            rows: vec![cells],
+        };
+        let (f, _) = filer_from_cells(
+            &split(vec![
+                Cell::Text("填报单位（盖章）：".into()),
+                Cell::Empty,
+                Cell::Text("开平市".into()),
+            ]),
+            1,
+            &p,
+        )
+        .unwrap();
+        assert_eq!(f.unwrap().name, "开平市");
+        let (f, _) = filer_from_cells(
+            &split(vec![Cell::Text("填报单位（盖章）：江门市新会区".into())]),
+            1,
+            &p,
+        )
+        .unwrap();
+        assert_eq!(f.unwrap().name, "新会区");
         assert_eq!(p.filer("江门高新区").unwrap().name, "江海区");
         assert_eq!(p.filer("市投资促进局").unwrap().kind, FilerKind::Bureau);
         assert_eq!(
