@@ -3,7 +3,7 @@
 //! any order and use any listed spelling, with units in parentheses.
 
 use crate::ingest::{Cell, Sheet};
-use crate::pipeline::{ColumnKind, Pipeline, ReturnType};
+use crate::pipeline::{ColumnKind, MoneyUnit, Pipeline, ReturnType};
 use crate::text::header_label;
 
 /// How far down a header is looked for.
@@ -75,6 +75,11 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
                 pending_units.push((c, parent.clone()));
                 continue;
             }
+            if is_unit_label(&bottom) && !parent.is_empty() {
+                // `计划总投资` over `万元`: the unit of the column above.
+                let unit = bottom.trim_start_matches('(').trim_end_matches(')');
+                candidates.push(format!("{parent}({unit})"));
+            }
             candidates.push(bottom.clone());
             if !parent.is_empty() {
                 candidates.push(format!("{parent}{bottom}"));
@@ -129,6 +134,37 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
     }
 }
 
+/// A header cell that is only a unit: `万元`, `(亿元)`, `亩`, `套/间`.
+fn is_unit_label(label: &str) -> bool {
+    let l = label.trim_start_matches('(').trim_end_matches(')');
+    MoneyUnit::parse(l).is_some()
+        || [
+            "亩",
+            "个",
+            "人",
+            "套",
+            "间",
+            "套/间",
+            "%",
+            "万元/年",
+            "万元/亩",
+        ]
+        .contains(&l)
+}
+
+/// A row under the header that holds only units (and at least one).
+fn is_unit_row(sheet: &Sheet, r: usize) -> bool {
+    let Some(row) = sheet.rows.get(r) else {
+        return false;
+    };
+    let labels: Vec<String> = row.iter().map(label).filter(|l| !l.is_empty()).collect();
+    !labels.is_empty()
+        && row
+            .iter()
+            .all(|c| c.is_empty() || matches!(c, Cell::Text(_)))
+        && labels.iter().all(|l| is_unit_label(l))
+}
+
 /// Is the match enough to call the sheet this return type?
 fn recognised(rt: &ReturnType, m: &HeaderMatch) -> bool {
     let has = |i: usize| m.columns.iter().any(|c| c.column == i);
@@ -156,7 +192,11 @@ pub fn recognise(sheet: &Sheet, pipeline: &Pipeline) -> Option<HeaderMatch> {
             if r + 1 < sheet.rows.len() {
                 let two = map_header(sheet, rt, r, true);
                 let below = one_row.get(r + 1).map(|m| m.columns.len()).unwrap_or(0);
-                if two.columns.len() > cand.columns.len() && two.columns.len() > below {
+                let units_below =
+                    is_unit_row(sheet, r + 1) && two.columns.len() >= cand.columns.len();
+                if (two.columns.len() > cand.columns.len() && two.columns.len() > below)
+                    || units_below
+                {
                     cand = two;
                 }
             }
@@ -315,6 +355,30 @@ mod tests {
                 .grid_col,
             9
         );
+    }
+
+    #[test]
+    fn a_row_of_units_under_the_header_gives_the_units() {
+        let p = pipeline();
+        let s = sheet(vec![
+            vec![
+                "项目名称",
+                "投资主体",
+                "行业类别",
+                "计划总投资",
+                "用地面积",
+                "签约日期",
+            ],
+            vec!["", "", "", "万元", "亩", ""],
+            vec!["甲", "甲公司", "制造业", "8000", "12", "2025-01-03"],
+        ]);
+        let m = recognise(&s, &p).expect("recognised");
+        let rt = &p.returns[m.return_index];
+        assert_eq!(m.data_start, 2);
+        let inv = m
+            .mapped(rt.column_index("planned_investment_yi").unwrap())
+            .unwrap();
+        assert_eq!(inv.header_unit.as_deref(), Some("万元"));
     }
 
     #[test]

@@ -67,10 +67,12 @@ fn note_unit(sheet: &Sheet, header_row: usize) -> Option<MoneyUnit> {
         for cell in sheet.rows.get(r).into_iter().flatten() {
             let Cell::Text(t) = cell else { continue };
             let c = crate::text::compact(t);
-            let c = c.trim_start_matches('(');
-            let c = c.strip_prefix("金额").unwrap_or(c);
-            if let Some(rest) = c.strip_prefix("单位:") {
-                let word: String = rest
+            // `单位：万元`, `金额单位：万元`, or `…台账（单位：万元）` in a title; never `填报单位：`.
+            for (i, _) in c.match_indices("单位:") {
+                if c[..i].ends_with("填报") || c[..i].ends_with("报送") {
+                    continue;
+                }
+                let word: String = c[i + "单位:".len()..]
                     .chars()
                     .take_while(|ch| *ch != ')' && *ch != ';' && *ch != ',')
                     .collect();
@@ -873,6 +875,15 @@ mod tests {
         assert_eq!(
             run(rows("计划总投资", "单位：万元", Cell::Number(8000.0))).records[0].values[inv],
             Value::Number(0.8)
+        );
+        let title = "2025年项目台账（金额单位：万元）";
+        assert_eq!(
+            run(rows("计划总投资", title, Cell::Number(8000.0))).records[0].values[inv],
+            Value::Number(0.8)
+        );
+        assert_eq!(
+            run(rows("计划总投资", "", t("￥12,000万元"))).records[0].values[inv],
+            Value::Number(1.2)
         );
         let o = run(rows("计划总投资", "", Cell::Number(3.0)));
         assert_eq!(o.records[0].values[inv], Value::Number(3.0));

@@ -18,6 +18,8 @@ pub fn parse_number_text(raw: &str) -> Option<ParsedNumber> {
         .chars()
         .filter(|c| *c != ',')
         .collect();
+    // A currency sign before the number: ¥12,000 (NFKC turns ￥ into ¥).
+    let s = s.trim_start_matches(['¥', '$']);
     let s = s.trim_start_matches('+');
     let mut end = 0;
     let mut seen_digit = false;
