@@ -85,7 +85,9 @@ pub fn funnel(pipeline: &Pipeline, t: &Table, period: Period) -> Vec<FunnelRow> 
                     FunnelStage {
                         stage: name.clone(),
                         count,
-                        amount: at.iter().map(|r| r[ac].as_number().unwrap_or(0.0)).sum(),
+                        amount: at
+                            .iter()
+                            .fold(0.0, |s, r| s + r[ac].as_number().unwrap_or(0.0)),
                         rate: (projects > 0).then(|| count as f64 / projects as f64),
                     }
                 })

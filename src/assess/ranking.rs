@@ -52,7 +52,7 @@ pub fn rank_counties(pipeline: &Pipeline, metrics: &[MetricValue]) -> Vec<Rankin
                     }
                 })
                 .collect();
-            let score = terms.iter().map(|t| t.points).sum();
+            let score = terms.iter().fold(0.0, |s, t| s + t.points);
             RankingRow {
                 rank: 0,
                 county: county.clone(),

@@ -32,6 +32,9 @@ pub struct HeaderMatch {
     pub columns: Vec<MappedColumn>,
     /// Header labels that named a column already taken (grid col, label).
     pub duplicates: Vec<(usize, String)>,
+    /// The second header row is a sub-header (金额/单位 or units under the titles) and
+    /// every label in it was understood.
+    pub sub_header: bool,
 }
 
 impl HeaderMatch {
@@ -54,6 +57,8 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
     let mut duplicates = Vec::new();
     let mut group_title = String::new();
     let mut pending_units: Vec<(usize, String)> = Vec::new();
+    let mut markers = 0;
+    let mut unconsumed = 0;
     for c in 0..width {
         let top = label(sheet.get(r, c));
         let bottom = if two_rows {
@@ -72,8 +77,12 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
         let mut candidates: Vec<String> = Vec::new();
         if !bottom.is_empty() {
             if bottom == "单位" || bottom == "计量单位" {
+                markers += 1;
                 pending_units.push((c, parent.clone()));
                 continue;
+            }
+            if is_unit_label(&bottom) || bottom == "金额" || bottom == "数额" {
+                markers += 1;
             }
             if is_unit_label(&bottom) && !parent.is_empty() {
                 // `计划总投资` over `万元`: the unit of the column above.
@@ -95,8 +104,10 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
         if !top.is_empty() {
             candidates.push(top.clone());
         }
+        let mut consumed = false;
         for cand in candidates {
             if rt.ignored_headers.contains(&cand) {
+                consumed = true;
                 break;
             }
             if let Some((col, unit)) = rt.match_header(&cand) {
@@ -110,8 +121,12 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
                         unit_col: None,
                     });
                 }
+                consumed = true;
                 break;
             }
+        }
+        if !bottom.is_empty() && !consumed {
+            unconsumed += 1;
         }
     }
     // `单位` sub-columns give the unit of the money column under the same group title.
@@ -131,6 +146,7 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
         data_start,
         columns,
         duplicates,
+        sub_header: two_rows && markers > 0 && unconsumed == 0,
     }
 }
 
@@ -150,19 +166,6 @@ fn is_unit_label(label: &str) -> bool {
             "万元/亩",
         ]
         .contains(&l)
-}
-
-/// A row under the header that holds only units (and at least one).
-fn is_unit_row(sheet: &Sheet, r: usize) -> bool {
-    let Some(row) = sheet.rows.get(r) else {
-        return false;
-    };
-    let labels: Vec<String> = row.iter().map(label).filter(|l| !l.is_empty()).collect();
-    !labels.is_empty()
-        && row
-            .iter()
-            .all(|c| c.is_empty() || matches!(c, Cell::Text(_)))
-        && labels.iter().all(|l| is_unit_label(l))
 }
 
 /// Is the match enough to call the sheet this return type?
@@ -192,10 +195,9 @@ pub fn recognise(sheet: &Sheet, pipeline: &Pipeline) -> Option<HeaderMatch> {
             if r + 1 < sheet.rows.len() {
                 let two = map_header(sheet, rt, r, true);
                 let below = one_row.get(r + 1).map(|m| m.columns.len()).unwrap_or(0);
-                let units_below =
-                    is_unit_row(sheet, r + 1) && two.columns.len() >= cand.columns.len();
+                let sub_header = two.sub_header && two.columns.len() >= cand.columns.len();
                 if (two.columns.len() > cand.columns.len() && two.columns.len() > below)
-                    || units_below
+                    || sub_header
                 {
                     cand = two;
                 }
@@ -355,6 +357,33 @@ mod tests {
                 .grid_col,
             9
         );
+    }
+
+    #[test]
+    fn amount_over_jine_and_danwei_is_a_two_row_header() {
+        // Only 计划总投资 spans two rows (金额 / 单位); every other header is merged down.
+        let p = pipeline();
+        let s = sheet(vec![
+            vec!["填报单位（盖章）：", "", "江门市新会区"],
+            vec![
+                "序号",
+                "项目名称",
+                "投资企业",
+                "产业类别",
+                "计划总投资",
+                "",
+                "签约日期",
+            ],
+            vec!["", "", "", "", "金额", "单位", ""],
+            vec!["1", "甲", "甲公司", "制造业", "12", "亿元", "2025-04-02"],
+        ]);
+        let m = recognise(&s, &p).expect("recognised");
+        let rt = &p.returns[m.return_index];
+        assert_eq!((m.header_row, m.data_start), (1, 3));
+        let inv = m
+            .mapped(rt.column_index("planned_investment_yi").unwrap())
+            .unwrap();
+        assert_eq!((inv.grid_col, inv.unit_col), (4, Some(5)));
     }
 
     #[test]
