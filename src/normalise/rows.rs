@@ -61,6 +61,24 @@ pub fn classify_row(sheet: &Sheet, r: usize, data_cols: &[usize]) -> RowKind {
     RowKind::Data
 }
 
+/// A row whose county cell names the whole city (江门市, 全市): a total, not a county.
+fn is_city_total(
+    sheet: &Sheet,
+    r: usize,
+    rt: &ReturnType,
+    m: &HeaderMatch,
+    pipeline: &Pipeline,
+) -> bool {
+    let city = crate::text::compact(&pipeline.city);
+    m.columns
+        .iter()
+        .filter(|mc| rt.columns[mc.column].kind == ColumnKind::County)
+        .any(|mc| {
+            let v = crate::text::compact(&sheet.get(r, mc.grid_col).display());
+            v == city || v == "全市" || v == "全市合计"
+        })
+}
+
 /// The unit of a `单位：万元` note row above the header, if any.
 fn note_unit(sheet: &Sheet, header_row: usize) -> Option<MoneyUnit> {
     for r in 0..header_row {
@@ -149,7 +167,10 @@ pub(super) fn convert_rows(
     }
 
     for r in m.data_start..sheet.rows.len() {
-        let kind = classify_row(sheet, r, &data_cols);
+        let mut kind = classify_row(sheet, r, &data_cols);
+        if kind == RowKind::Data && is_city_total(sheet, r, rt, m, pipeline) {
+            kind = RowKind::Total;
+        }
         let acc = &mut ctx.out.accounting;
         acc.rows_read += 1;
         match kind {
@@ -901,6 +922,25 @@ mod tests {
         assert_eq!(
             run(rows("计划总投资", "", Cell::Number(3.0))).records[0].values[county],
             Value::Text("蓬江区".into())
+        );
+    }
+
+    #[test]
+    fn a_city_row_in_a_talent_return_is_a_total() {
+        let o = run(vec![
+            vec![t("填报单位：江门市人才工作局")],
+            vec![t("地区"), t("高层次人才总量"), t("新引进高层次人才")],
+            vec![t("蓬江"), Cell::Number(599.0), Cell::Number(4.0)],
+            vec![t("江门市"), Cell::Number(599.0), Cell::Number(4.0)],
+        ]);
+        assert_eq!(o.return_id.as_deref(), Some("talent"));
+        assert_eq!(
+            (
+                o.accounting.rows_accepted,
+                o.accounting.rows_rejected,
+                o.accounting.skipped_total
+            ),
+            (1, 0, 1)
         );
     }
 }
