@@ -15,6 +15,7 @@ pub mod normalise;
 pub mod period;
 pub mod pipeline;
 pub mod record;
+pub mod render;
 pub mod run;
 pub mod store;
 pub mod synth;

@@ -43,6 +43,74 @@ pub struct Pipeline {
     pub ranking: Option<Ranking>,
     pub funnel: Option<Funnel>,
     pub synth: Option<raw::RawSynth>,
+    pub report: Option<Report>,
+}
+
+/// The report's declaration (titles, headline metrics, charts, tables).
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub monthly_title: String,
+    pub annual_title: String,
+    pub quarterly_title: Option<String>,
+    pub headline: Vec<String>,
+    pub charts: Vec<Chart>,
+    pub tables: Vec<ReportTable>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub id: String,
+    pub title: String,
+    pub kind: ChartKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum ChartKind {
+    CountyBars {
+        metric: String,
+    },
+    Cumulative {
+        metric: String,
+    },
+    ShareBars {
+        metric: String,
+    },
+    Heatmap {
+        table: String,
+        rows: String,
+        columns: String,
+        value: String,
+        conditions: Vec<Condition>,
+    },
+    Funnel,
+    TargetBars {
+        metrics: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportTable {
+    pub id: String,
+    pub title: String,
+    pub kind: TableKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum TableKind {
+    Ranking,
+    Rows {
+        table: String,
+        conditions: Vec<Condition>,
+        columns: Vec<String>,
+        sort: Option<String>,
+    },
+    Group {
+        table: String,
+        group: String,
+        sum: String,
+        conditions: Vec<Condition>,
+    },
+    Funnel,
 }
 
 impl Pipeline {

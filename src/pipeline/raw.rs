@@ -29,6 +29,76 @@ pub struct RawPipeline {
     pub funnel: Option<RawFunnel>,
     /// Roles of the bureaus in generated fixtures (`zhaoshang synth`).
     pub synth: Option<RawSynth>,
+    /// What the centre reads: titles, headline metrics, charts and ranked tables.
+    pub report: Option<RawReport>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    /// Title of the monthly bulletin (月通报), e.g. "江门市招商引资工作月通报".
+    pub monthly_title: String,
+    /// Title of the December report (年度考核).
+    pub annual_title: String,
+    /// Title for quarter-end months (季度点评); monthly_title when absent.
+    pub quarterly_title: Option<String>,
+    /// Metrics shown at the top of the report (city scope), in order.
+    pub headline: Vec<String>,
+    /// Charts, in report order.
+    #[serde(default)]
+    pub charts: Vec<RawChart>,
+    /// Ranked tables, in report order.
+    #[serde(default)]
+    pub tables: Vec<RawReportTable>,
+}
+
+/// One chart. `kind` says which of the other keys apply:
+/// - `county_bars`: `metric` for each county against its county target (sorted bars, target marks);
+/// - `cumulative`: `metric`'s year-to-date value at each month's end, against 序时进度 and the annual target;
+/// - `share_bars`: `metric` (a share) for the city and each county against the target line;
+/// - `heatmap`: Σ `value` of `table` over `rows` × `columns` (with `filters`);
+/// - `funnel`: the stage funnel (counts at or beyond each stage) per county;
+/// - `target_bars`: completion (value ÷ target) of each of `metrics` against 100 %.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawChart {
+    /// File stem of the chart (`<id>.svg`, `<id>.png`).
+    pub id: String,
+    pub kind: String,
+    /// Chinese title drawn on the chart.
+    pub title: String,
+    pub metric: Option<String>,
+    #[serde(default)]
+    pub metrics: Vec<String>,
+    pub table: Option<String>,
+    pub rows: Option<String>,
+    pub columns: Option<String>,
+    pub value: Option<String>,
+    #[serde(default)]
+    pub filters: Vec<String>,
+}
+
+/// One ranked table, written as xlsx, csv and markdown. `kind`:
+/// - `ranking`: the county ranking with each metric's value, target and completion;
+/// - `rows`: rows of `table` passing `filters`, `columns` shown, sorted by `sort` descending;
+/// - `group`: per value of `group`, the count of rows and Σ `sum` (with `filters`);
+/// - `funnel`: the stage ledger per county (counts, amounts, rates, 亩均税收).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawReportTable {
+    /// File stem (`<id>.xlsx`, `.csv`, `.md`).
+    pub id: String,
+    pub kind: String,
+    /// Chinese title (the sheet's and the section's).
+    pub title: String,
+    pub table: Option<String>,
+    #[serde(default)]
+    pub filters: Vec<String>,
+    #[serde(default)]
+    pub columns: Vec<String>,
+    pub sort: Option<String>,
+    pub group: Option<String>,
+    pub sum: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone)]

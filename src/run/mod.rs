@@ -1,14 +1,17 @@
-//! The `run` command: discover → read → normalise → identity → assess → store.
+//! The `run` command: discover → read → normalise → identity → assess → store → render.
+
+pub mod state;
 
 use crate::assess::{self, FunnelRow, MetricValue, RankingRow};
 use crate::error::FileError;
-use crate::identity::{self, CarriedForward, Conflict};
+use crate::identity::{CarriedForward, Conflict};
 use crate::ingest::{self, InputFile};
 use crate::issue::{Issue, Rule, Severity};
 use crate::normalise::{self, Accounting, SheetOutcome};
 use crate::period::Period;
 use crate::pipeline::Pipeline;
 use crate::record::Value;
+use crate::render::{self, FilerQuality, ReportData};
 use crate::store::{self, DatasetMeta};
 use crate::table::{DType, Table};
 use rayon::prelude::*;
@@ -82,6 +85,7 @@ pub struct Timings {
     pub identity_ms: f64,
     pub assess_ms: f64,
     pub store_ms: f64,
+    pub render_ms: f64,
     pub total_ms: f64,
 }
 
@@ -96,6 +100,7 @@ pub struct Manifest {
     pub inputs: Vec<InputManifest>,
     pub ignored: Vec<BTreeMap<String, String>>,
     pub timings: Timings,
+    pub rendered: render::RenderSummary,
 }
 
 /// What a run produced, for the terminal summary and the exit status.
@@ -135,6 +140,8 @@ pub enum RunError {
     NoInputs { path: PathBuf },
     #[error(transparent)]
     Output(#[from] crate::error::OutputError),
+    #[error("Failed to render the reports")]
+    Render(#[from] crate::render::RenderError),
 }
 
 fn ms(t: Instant) -> f64 {
@@ -288,68 +295,35 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunOutcome, RunErro
         }
     }
 
-    // Identity: snapshots in effect, carry-forward, dedup.
-    let snapshots = identity::snapshots_for(&outcomes, period);
-    let missing_returns = identity::missing_returns(pipeline, &outcomes, period);
-    let carried_forward: Vec<CarriedForward> = snapshots
-        .iter()
-        .filter(|s| s.carried_forward(period))
-        .map(|s| CarriedForward {
-            filer: s.filer.clone(),
-            return_id: s.return_id.clone(),
-            from_period: s.return_period.to_string(),
+    // Identity and assessment of the period, and of each earlier month of its year (for the
+    // cumulative chart and "what changed since last month").
+    let state = state::period_state(pipeline, &outcomes, period, &sha_by_file);
+    timings.identity_ms = ms(t);
+    let t = Instant::now();
+    let mut history: Vec<(Period, Vec<MetricValue>)> = (1..period.month)
+        .filter_map(|m| Period::new(period.year, m))
+        .map(|p| {
+            (
+                p,
+                state::period_state(pipeline, &outcomes, p, &sha_by_file).metrics,
+            )
         })
         .collect();
-    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
-    let mut row_tables: Vec<Table> = Vec::new();
-    let mut conflicts = Vec::new();
-    for rt in &pipeline.returns {
-        let snaps: Vec<_> = snapshots
-            .iter()
-            .filter(|s| s.return_id == rt.id)
-            .cloned()
-            .collect();
-        // Per filer, the first month each record key was listed (for 项目流转).
-        let mut history: BTreeMap<String, BTreeMap<String, Period>> = BTreeMap::new();
-        for o in outcomes.iter().filter(|o| {
-            o.return_id.as_deref() == Some(rt.id.as_str())
-                && o.period.year == period.year
-                && o.period <= period
-        }) {
-            let Some(f) = &o.filer else { continue };
-            let h = history.entry(f.name.clone()).or_default();
-            for rec in &o.records {
-                if let Some(k) = identity::record_key(rt, rec) {
-                    let e = h.entry(k).or_insert(o.period);
-                    if o.period < *e {
-                        *e = o.period;
-                    }
-                }
-            }
-        }
-        let ct = identity::current_table(rt, &snaps, period, &sha_by_file, &history);
-        conflicts.extend(ct.conflicts);
-        if !rt.merge_columns {
-            row_tables.push(ct.rows);
-        }
-        tables.insert(ct.current.name.clone(), ct.current);
-    }
-    timings.identity_ms = ms(t);
-
-    // Assess.
-    let t = Instant::now();
-    let metrics = assess::compute_metrics(pipeline, &tables, period);
-    let ranking = assess::rank_counties(pipeline, &metrics);
-    let stages = pipeline
-        .funnel
-        .as_ref()
-        .and_then(|f| tables.get(&f.table))
-        .map(|t| assess::funnel(pipeline, t, period))
-        .unwrap_or_default();
+    history.push((period, state.metrics.clone()));
     let mut accounting = Accounting::default();
     for o in outcomes.iter().filter(|o| o.period == period) {
         accounting.add(&o.accounting);
     }
+    let state::PeriodState {
+        tables,
+        row_tables,
+        metrics,
+        ranking,
+        stages,
+        conflicts,
+        missing_returns,
+        carried_forward,
+    } = state;
     timings.assess_ms = ms(t);
 
     // Store.
@@ -411,6 +385,24 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunOutcome, RunErro
     store::write_json(&report_dir.join("metrics.json"), &metrics_json)?;
     store::write_json(&report_dir.join("issues.json"), &issues)?;
     timings.store_ms = ms(t);
+
+    // Render.
+    let t = Instant::now();
+    let filers = filer_quality(pipeline, &outcomes, &issues, &metrics_json, period);
+    let (kind, title) = render::report_kind(pipeline, period);
+    let data = ReportData {
+        pipeline,
+        period,
+        kind,
+        title,
+        result: &metrics_json,
+        history: &history,
+        tables: &tables,
+        issues: &issues,
+        filers: &filers,
+    };
+    let rendered = render::render(&data, &report_dir)?;
+    timings.render_ms = ms(t);
     timings.total_ms = ms(total);
     let manifest = Manifest {
         tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -431,6 +423,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunOutcome, RunErro
             })
             .collect(),
         timings: timings.clone(),
+        rendered: rendered.clone(),
     };
     store::write_json(&report_dir.join("manifest.json"), &manifest)?;
 
@@ -505,4 +498,67 @@ pub fn rejects_table(issues: &[Issue], period: Period) -> Table {
 /// The input folder used when `--input` is not given.
 pub fn default_input() -> &'static Path {
     Path::new("fixtures/returns")
+}
+
+/// Per filer: the period's files, their accounting and problems; owed returns that are missing.
+fn filer_quality(
+    pipeline: &Pipeline,
+    outcomes: &[SheetOutcome],
+    issues: &[Issue],
+    m: &MetricsJson,
+    period: Period,
+) -> Vec<FilerQuality> {
+    let mut names: Vec<String> = pipeline.filers.iter().map(|f| f.name.clone()).collect();
+    for i in issues {
+        if let Some(f) = &i.filer {
+            if !names.contains(f) {
+                names.push(f.clone());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let mine: Vec<&SheetOutcome> = outcomes
+            .iter()
+            .filter(|o| o.period == period && o.filer.as_ref().map(|f| &f.name) == Some(&name))
+            .collect();
+        let mut files: Vec<String> = mine.iter().map(|o| o.file.clone()).collect();
+        files.extend(
+            issues
+                .iter()
+                .filter(|i| i.filer.as_ref() == Some(&name))
+                .map(|i| i.file.clone()),
+        );
+        files.sort();
+        files.dedup();
+        let missing = m.missing_returns.contains(&name);
+        if files.is_empty() && !missing {
+            continue;
+        }
+        let mut accounting = Accounting::default();
+        for o in &mine {
+            accounting.add(&o.accounting);
+        }
+        let count = |sev| {
+            issues
+                .iter()
+                .filter(|i| i.filer.as_ref() == Some(&name) && i.severity == sev)
+                .count()
+        };
+        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+        out.push(FilerQuality {
+            carried_from: m
+                .carried_forward
+                .iter()
+                .find(|c| c.filer == name)
+                .map(|c| c.from_period.clone()),
+            filer: name,
+            files,
+            accounting,
+            errors,
+            warnings,
+            missing,
+        });
+    }
+    out
 }

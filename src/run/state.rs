@@ -1,0 +1,95 @@
+//! The state of one period: the snapshots in effect, the deduplicated tables and the
+//! assessment computed from them.
+
+use crate::assess::{self, FunnelRow, MetricValue, RankingRow};
+use crate::identity::{self, CarriedForward, Conflict};
+use crate::normalise::SheetOutcome;
+use crate::period::Period;
+use crate::pipeline::Pipeline;
+use crate::table::Table;
+use std::collections::BTreeMap;
+
+pub struct PeriodState {
+    /// `<table>_current` by name.
+    pub tables: BTreeMap<String, Table>,
+    /// The rows of the snapshots in effect (one table per return type that is not merged).
+    pub row_tables: Vec<Table>,
+    pub metrics: Vec<MetricValue>,
+    pub ranking: Vec<RankingRow>,
+    pub stages: Vec<FunnelRow>,
+    pub conflicts: Vec<Conflict>,
+    pub missing_returns: Vec<String>,
+    pub carried_forward: Vec<CarriedForward>,
+}
+
+/// Identity and assessment of `period` from every sheet read (earlier months included).
+pub fn period_state(
+    pipeline: &Pipeline,
+    outcomes: &[SheetOutcome],
+    period: Period,
+    sha_by_file: &BTreeMap<String, String>,
+) -> PeriodState {
+    let snapshots = identity::snapshots_for(outcomes, period);
+    let missing_returns = identity::missing_returns(pipeline, outcomes, period);
+    let carried_forward: Vec<CarriedForward> = snapshots
+        .iter()
+        .filter(|s| s.carried_forward(period))
+        .map(|s| CarriedForward {
+            filer: s.filer.clone(),
+            return_id: s.return_id.clone(),
+            from_period: s.return_period.to_string(),
+        })
+        .collect();
+    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    let mut row_tables: Vec<Table> = Vec::new();
+    let mut conflicts = Vec::new();
+    for rt in &pipeline.returns {
+        let snaps: Vec<_> = snapshots
+            .iter()
+            .filter(|s| s.return_id == rt.id)
+            .cloned()
+            .collect();
+        // Per filer, the first month each record key was listed (for 项目流转).
+        let mut history: BTreeMap<String, BTreeMap<String, Period>> = BTreeMap::new();
+        for o in outcomes.iter().filter(|o| {
+            o.return_id.as_deref() == Some(rt.id.as_str())
+                && o.period.year == period.year
+                && o.period <= period
+        }) {
+            let Some(f) = &o.filer else { continue };
+            let h = history.entry(f.name.clone()).or_default();
+            for rec in &o.records {
+                if let Some(k) = identity::record_key(rt, rec) {
+                    let e = h.entry(k).or_insert(o.period);
+                    if o.period < *e {
+                        *e = o.period;
+                    }
+                }
+            }
+        }
+        let ct = identity::current_table(rt, &snaps, period, sha_by_file, &history);
+        conflicts.extend(ct.conflicts);
+        if !rt.merge_columns {
+            row_tables.push(ct.rows);
+        }
+        tables.insert(ct.current.name.clone(), ct.current);
+    }
+    let metrics = assess::compute_metrics(pipeline, &tables, period);
+    let ranking = assess::rank_counties(pipeline, &metrics);
+    let stages = pipeline
+        .funnel
+        .as_ref()
+        .and_then(|f| tables.get(&f.table))
+        .map(|t| assess::funnel(pipeline, t, period))
+        .unwrap_or_default();
+    PeriodState {
+        tables,
+        row_tables,
+        metrics,
+        ranking,
+        stages,
+        conflicts,
+        missing_returns,
+        carried_forward,
+    }
+}
