@@ -2,7 +2,7 @@
 
 use crate::period::Period;
 use crate::pipeline::Pipeline;
-use crate::run::{self, RunOptions, RunOutcome};
+use crate::run::{self, Periods, RunOptions, RunOutcome, RunSettings};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -37,9 +37,19 @@ pub struct RunArgs {
     /// Output root: the dataset goes to <out>/dataset, reports to <out>/reports/<YYYY-MM>.
     #[arg(long, value_name = "DIR", default_value = "outputs")]
     pub out: PathBuf,
-    /// Period to assess (YYYY-MM). Default: the latest month folder found.
-    #[arg(long, value_name = "YYYY-MM")]
-    pub period: Option<Period>,
+    /// Period to assess: YYYY-MM, or a range YYYY-MM..YYYY-MM computed in one go (backfill).
+    /// Default: the latest month folder found.
+    #[arg(long, value_name = "YYYY-MM[..YYYY-MM]", conflicts_with = "all")]
+    pub period: Option<PeriodArg>,
+    /// Compute every month folder found (backfill), sharing the parsed inputs.
+    #[arg(long)]
+    pub all: bool,
+    /// Re-read every file instead of reusing the parse cache under <out>/.cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Also list every problem found in the period's returns.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Also exit with status 1 when any row was rejected.
     #[arg(long)]
     pub strict: bool,
@@ -69,6 +79,32 @@ pub struct SynthArgs {
     pub scale: u32,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+/// `--period`: one month or an inclusive range.
+#[derive(Debug, Clone, Copy)]
+pub enum PeriodArg {
+    One(Period),
+    Range(Period, Period),
+}
+
+impl std::str::FromStr for PeriodArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<PeriodArg, String> {
+        match s.split_once("..") {
+            Some((a, b)) => {
+                let (a, b): (Period, Period) = (
+                    a.parse().map_err(|e| format!("{e}"))?,
+                    b.parse().map_err(|e| format!("{e}"))?,
+                );
+                if a > b {
+                    return Err(format!("range {a}..{b} runs backwards"));
+                }
+                Ok(PeriodArg::Range(a, b))
+            }
+            None => s.parse().map(PeriodArg::One).map_err(|e| format!("{e}")),
+        }
+    }
 }
 
 fn load_pipeline(path: &Option<PathBuf>) -> anyhow::Result<Pipeline> {
@@ -118,24 +154,56 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<i32> {
             input.display()
         );
     }
-    let outcome = run::run(
+    let (period, periods) = match args.period {
+        Some(PeriodArg::One(p)) => (Some(p), Periods::One),
+        Some(PeriodArg::Range(a, b)) => (None, Periods::Range(a, b)),
+        None if args.all => (None, Periods::All),
+        None => (None, Periods::One),
+    };
+    let settings = RunSettings {
+        periods,
+        no_cache: args.no_cache,
+        progress: !args.quiet,
+    };
+    let outcomes = run::run_with(
         &pipeline,
         &RunOptions {
             input,
             out: args.out.clone(),
-            period: args.period,
+            period,
         },
+        &settings,
     )?;
-    if !args.quiet {
-        print_summary(&pipeline, &outcome);
+    let mut code = 0;
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let last = i + 1 == outcomes.len();
+        if !args.quiet {
+            if last {
+                print_summary(&pipeline, outcome);
+            } else {
+                print_period_line(outcome);
+            }
+        }
+        if args.verbose {
+            for issue in &outcome.issues {
+                println!(
+                    "  {} [{}] {}: {}",
+                    issue.severity.zh(),
+                    issue.rule.as_str(),
+                    issue.location(),
+                    issue.message
+                );
+            }
+        }
+        for u in &outcome.metrics.unreadable_files {
+            eprintln!(
+                "error: could not read {}: {} ({})",
+                u.file, u.reason, u.detail
+            );
+        }
+        code = code.max(outcome.exit_code(args.strict));
     }
-    for u in &outcome.metrics.unreadable_files {
-        eprintln!(
-            "error: could not read {}: {} ({})",
-            u.file, u.reason, u.detail
-        );
-    }
-    Ok(outcome.exit_code(args.strict))
+    Ok(code)
 }
 
 fn fmt_opt(v: Option<f64>) -> String {
@@ -147,6 +215,26 @@ fn fmt_opt(v: Option<f64>) -> String {
             .to_string(),
         None => "—".into(),
     }
+}
+
+fn print_period_line(o: &RunOutcome) {
+    let a = &o.metrics.accounting;
+    let head = o.metrics.metrics.iter().find(|m| m.scope == "city");
+    println!(
+        "{}: rows read {} = accepted {} + rejected {} + skipped {}; {} {}; missing {}",
+        o.period,
+        a.rows_read,
+        a.rows_accepted,
+        a.rows_rejected,
+        a.rows_skipped,
+        head.map(|m| m.name.as_str()).unwrap_or(""),
+        head.map(|m| fmt_opt(m.value)).unwrap_or_default(),
+        if o.metrics.missing_returns.is_empty() {
+            "none".to_string()
+        } else {
+            o.metrics.missing_returns.join(",")
+        }
+    );
 }
 
 fn print_summary(pipeline: &Pipeline, o: &RunOutcome) {

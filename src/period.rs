@@ -4,7 +4,10 @@ use chrono::{Datelike, NaiveDate};
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(into = "String", try_from = "String")]
 pub struct Period {
     pub year: i32,
     pub month: u32,
@@ -61,6 +64,19 @@ impl Period {
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl From<Period> for String {
+    fn from(p: Period) -> String {
+        p.to_string()
+    }
+}
+
+impl TryFrom<String> for Period {
+    type Error = PeriodParseError;
+    fn try_from(s: String) -> Result<Period, PeriodParseError> {
+        s.parse()
     }
 }
 

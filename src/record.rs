@@ -1,8 +1,9 @@
 //! A normalised row of a return, in the canonical columns of its return type.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Value {
     Null,
     Text(String),
@@ -38,7 +39,7 @@ impl Value {
 }
 
 /// An accepted row: its values (one per canonical column) and its 1-based sheet row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub row: u32,
     pub values: Vec<Value>,

@@ -1,10 +1,12 @@
 //! Assess: the metrics, targets, ranking and stage funnel of a period, computed from the
 //! deduplicated tables as the pipeline file declares them.
 
+mod changes;
 mod funnel;
 mod metrics;
 mod ranking;
 
+pub use changes::{changes_table, compute_changes, Change};
 pub use funnel::{funnel, FunnelRow};
 pub use metrics::{compute_metrics, metric_row, MetricValue};
 pub use ranking::{rank_counties, RankingRow};

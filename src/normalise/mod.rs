@@ -13,10 +13,10 @@ use crate::issue::{Issue, Rule, Severity};
 use crate::period::Period;
 use crate::pipeline::{Filer, Pipeline};
 use crate::record::Record;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Row counts of one sheet: `read = accepted + rejected + skipped`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Accounting {
     pub rows_read: u64,
     pub rows_accepted: u64,
@@ -48,7 +48,7 @@ impl Accounting {
 }
 
 /// What became of one sheet.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SheetOutcome {
     pub file: String,
     pub period: Period,

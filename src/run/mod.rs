@@ -1,22 +1,29 @@
-//! The `run` command: discover → read → normalise → identity → assess → store → render.
+//! The `run` command: discover → read (cached) → normalise → identity → assess → store →
+//! render, for one period or many, under a lock, staged and committed atomically.
 
+pub mod cache;
+pub mod commit;
+pub mod lock;
+pub mod outputs;
 pub mod state;
 
-use crate::assess::{self, FunnelRow, MetricValue, RankingRow};
+pub use outputs::{
+    InputManifest, Manifest, MetricsJson, SheetManifest, Timings, UnreadableFile, METRIC_COLUMNS,
+    REJECT_COLUMNS,
+};
+
+use crate::assess::{self, MetricValue};
 use crate::error::FileError;
-use crate::identity::{CarriedForward, Conflict};
-use crate::ingest::{self, InputFile};
+use crate::ingest::{self, Discovery, InputFile};
 use crate::issue::{Issue, Rule, Severity};
 use crate::normalise::{self, Accounting, SheetOutcome};
 use crate::period::Period;
 use crate::pipeline::Pipeline;
-use crate::record::Value;
-use crate::render::{self, FilerQuality, ReportData};
+use crate::render::{self, ReportData};
 use crate::store::{self, DatasetMeta};
-use crate::table::{DType, Table};
+use crate::table::Table;
 use rayon::prelude::*;
-use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -27,83 +34,28 @@ pub struct RunOptions {
     pub period: Option<Period>,
 }
 
-/// A file that could not be read at all.
-#[derive(Debug, Clone, Serialize)]
-pub struct UnreadableFile {
-    pub file: String,
-    pub reason: String,
-    pub detail: String,
+/// Which periods a run computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Periods {
+    /// `RunOptions::period`, else the latest month folder found.
+    #[default]
+    One,
+    /// Every month from..=to (months without a folder are carried forward).
+    Range(Period, Period),
+    /// Every month folder found.
+    All,
 }
 
-#[derive(Debug, Serialize)]
-pub struct MetricsJson {
-    pub pipeline: String,
-    pub title: String,
-    pub period: String,
-    /// monthly (月通报) or annual (年度考核, for December).
-    pub report_kind: String,
-    pub metrics: Vec<MetricValue>,
-    pub ranking: Vec<RankingRow>,
-    pub stages: Vec<FunnelRow>,
-    /// Rows of the period's own input files.
-    pub accounting: Accounting,
-    pub missing_returns: Vec<String>,
-    pub carried_forward: Vec<CarriedForward>,
-    pub conflicts: Vec<Conflict>,
-    pub unreadable_files: Vec<UnreadableFile>,
-    pub pipeline_hash: String,
-    pub tool_version: String,
+#[derive(Debug, Clone, Default)]
+pub struct RunSettings {
+    pub periods: Periods,
+    /// Re-read every file instead of using the parse cache.
+    pub no_cache: bool,
+    /// Show progress bars (only when stderr is a terminal).
+    pub progress: bool,
 }
 
-#[derive(Debug, Serialize)]
-pub struct SheetManifest {
-    pub sheet: String,
-    #[serde(rename = "return")]
-    pub return_id: Option<String>,
-    pub filer: Option<String>,
-    pub header_row: Option<u32>,
-    pub accounting: Accounting,
-}
-
-#[derive(Debug, Serialize)]
-pub struct InputManifest {
-    pub file: String,
-    pub period: String,
-    pub sha256: Option<String>,
-    pub bytes: Option<u64>,
-    pub status: String,
-    pub reason: Option<String>,
-    pub accounting: Accounting,
-    pub sheets: Vec<SheetManifest>,
-}
-
-#[derive(Debug, Default, Serialize, Clone)]
-pub struct Timings {
-    pub discover_ms: f64,
-    pub read_ms: f64,
-    pub normalise_ms: f64,
-    pub identity_ms: f64,
-    pub assess_ms: f64,
-    pub store_ms: f64,
-    pub render_ms: f64,
-    pub total_ms: f64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Manifest {
-    pub tool_version: String,
-    pub pipeline: String,
-    pub pipeline_source: String,
-    pub pipeline_hash: String,
-    pub period: String,
-    pub threads: usize,
-    pub inputs: Vec<InputManifest>,
-    pub ignored: Vec<BTreeMap<String, String>>,
-    pub timings: Timings,
-    pub rendered: render::RenderSummary,
-}
-
-/// What a run produced, for the terminal summary and the exit status.
+/// What a run produced for one period.
 pub struct RunOutcome {
     pub period: Period,
     pub metrics: MetricsJson,
@@ -113,6 +65,7 @@ pub struct RunOutcome {
     pub report_dir: PathBuf,
     pub dataset_dir: PathBuf,
     pub timings: Timings,
+    pub rendered: render::RenderSummary,
 }
 
 impl RunOutcome {
@@ -138,6 +91,10 @@ pub enum RunError {
     },
     #[error("No returns found under `{}` (expected <input>/<YYYY-MM>/<file>.xlsx)", path.display())]
     NoInputs { path: PathBuf },
+    #[error("Period range {from}..{to} is empty")]
+    EmptyRange { from: Period, to: Period },
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
     #[error(transparent)]
     Output(#[from] crate::error::OutputError),
     #[error("Failed to render the reports")]
@@ -148,195 +105,405 @@ fn ms(t: Instant) -> f64 {
     (t.elapsed().as_secs_f64() * 1e6).round() / 1e3
 }
 
-/// Reads and normalises files in parallel (one task per file, then one per sheet).
-pub fn read_and_normalise(
-    files: &[InputFile],
-    pipeline: &Pipeline,
-    timings: &mut Timings,
-) -> Vec<(
-    InputFile,
-    Result<(ingest::Workbook, Vec<SheetOutcome>), FileError>,
-)> {
-    let t = Instant::now();
-    let read: Vec<(InputFile, Result<ingest::Workbook, FileError>)> = files
-        .par_iter()
-        .map(|f| (f.clone(), ingest::read_file(f)))
-        .collect();
-    timings.read_ms = ms(t);
-    let t = Instant::now();
-    let out = read
-        .into_par_iter()
-        .map(|(f, wb)| {
-            let res = wb.map(|wb| {
-                let outcomes = normalise::normalise_workbook(&f, &wb, pipeline);
-                (wb, outcomes)
-            });
-            (f, res)
-        })
-        .collect();
-    timings.normalise_ms = ms(t);
-    out
+/// Every file read: its outcome, whether it came from the cache.
+pub struct ReadFile {
+    pub file: InputFile,
+    pub result: Result<(String, u64, Vec<SheetOutcome>), FileError>,
+    pub cached: bool,
 }
 
+fn progress_bar(show: bool, len: usize, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !show || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg:10} [{bar:40}] {pos}/{len} {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Reads and normalises files in parallel (one task per file; a file's sheets in order),
+/// using the parse cache when given.
+pub fn read_files(
+    files: &[InputFile],
+    pipeline: &Pipeline,
+    cache: Option<&cache::Cache>,
+    progress: bool,
+    timings: &mut Timings,
+) -> Vec<ReadFile> {
+    let t = Instant::now();
+    let bar = progress_bar(progress, files.len(), "reading");
+    let read: Vec<ReadFile> = files
+        .par_iter()
+        .map(|f| {
+            let res = read_one(f, pipeline, cache);
+            bar.inc(1);
+            res
+        })
+        .collect();
+    bar.finish_and_clear();
+    timings.read_ms = ms(t);
+    timings.files_cached = read.iter().filter(|r| r.cached).count();
+    timings.files_parsed = read.len() - timings.files_cached;
+    read
+}
+
+fn read_one(f: &InputFile, pipeline: &Pipeline, cache: Option<&cache::Cache>) -> ReadFile {
+    if let Some(c) = cache {
+        if let Ok(bytes) = std::fs::read(&f.path) {
+            let sha = crate::pipeline::hex_digest(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+            if let Some(hit) = c.get(f, &sha, &pipeline.hash) {
+                return ReadFile {
+                    file: f.clone(),
+                    result: Ok((hit.sha256, hit.bytes, hit.sheets)),
+                    cached: true,
+                };
+            }
+        }
+    }
+    let result = ingest::read_file(f).map(|wb| {
+        let sheets = normalise::normalise_workbook(f, &wb, pipeline);
+        (wb.sha256, wb.bytes, sheets)
+    });
+    if let (Some(c), Ok((sha, bytes, sheets))) = (cache, &result) {
+        let entry = cache::CachedFile {
+            sha256: sha.clone(),
+            bytes: *bytes,
+            sheets: sheets.clone(),
+        };
+        if let Err(e) = c.put(f, &pipeline.hash, &entry) {
+            eprintln!("warning: could not write the parse cache: {e}");
+        }
+    }
+    ReadFile {
+        file: f.clone(),
+        result,
+        cached: false,
+    }
+}
+
+/// Runs one period (`opts.period`, else the latest) and returns its outcome.
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunOutcome, RunError> {
+    let mut all = run_with(pipeline, opts, &RunSettings::default())?;
+    all.pop().ok_or_else(|| RunError::NoInputs {
+        path: opts.input.clone(),
+    })
+}
+
+fn select_periods(
+    opts: &RunOptions,
+    settings: &RunSettings,
+    d: &Discovery,
+) -> Result<Vec<Period>, RunError> {
+    let found = d.periods();
+    let periods = match settings.periods {
+        Periods::One => opts
+            .period
+            .or_else(|| found.last().copied())
+            .into_iter()
+            .collect(),
+        Periods::All => found,
+        Periods::Range(from, to) => {
+            let mut v = Vec::new();
+            let mut p = from;
+            while p <= to {
+                v.push(p);
+                p = p.next();
+            }
+            if v.is_empty() {
+                return Err(RunError::EmptyRange { from, to });
+            }
+            v
+        }
+    };
+    if periods.is_empty() {
+        return Err(RunError::NoInputs {
+            path: opts.input.clone(),
+        });
+    }
+    Ok(periods)
+}
+
+/// Runs every selected period, sharing the parsed inputs, under a lock on the output root;
+/// outputs are staged and committed at the end.
+pub fn run_with(
+    pipeline: &Pipeline,
+    opts: &RunOptions,
+    settings: &RunSettings,
+) -> Result<Vec<RunOutcome>, RunError> {
     let total = Instant::now();
     let mut timings = Timings::default();
+    let _lock = lock::OutputLock::acquire(&opts.out)?;
+    let staging = commit::Staging::begin(&opts.out)?;
+
     let t = Instant::now();
     let discovery = ingest::discover(&opts.input).map_err(|source| RunError::Discover {
         path: opts.input.clone(),
         source,
     })?;
-    let period = match opts.period.or_else(|| discovery.periods().last().copied()) {
-        Some(p) => p,
-        None => {
-            return Err(RunError::NoInputs {
-                path: opts.input.clone(),
-            })
-        }
-    };
+    let periods = select_periods(opts, settings, &discovery)?;
+    // Per year, the last month needed.
+    let mut last_of_year: BTreeMap<i32, Period> = BTreeMap::new();
+    for p in &periods {
+        let e = last_of_year.entry(p.year).or_insert(*p);
+        *e = (*e).max(*p);
+    }
     let files: Vec<InputFile> = discovery
         .files
         .iter()
-        .filter(|f| f.period.year == period.year && f.period <= period)
+        .filter(|f| {
+            last_of_year
+                .get(&f.period.year)
+                .is_some_and(|last| f.period <= *last)
+        })
         .cloned()
         .collect();
     timings.discover_ms = ms(t);
 
-    let results = read_and_normalise(&files, pipeline, &mut timings);
+    let cache = (!settings.no_cache).then(|| cache::Cache::new(&opts.out));
+    let read = read_files(
+        &files,
+        pipeline,
+        cache.as_ref(),
+        settings.progress,
+        &mut timings,
+    );
 
     let t = Instant::now();
     let mut outcomes: Vec<SheetOutcome> = Vec::new();
     let mut sha_by_file = BTreeMap::new();
-    let mut unreadable = Vec::new();
     let mut inputs = Vec::new();
-    let mut issues: Vec<Issue> = Vec::new();
-    for (f, res) in &results {
-        match res {
-            Ok((wb, sheets)) => {
-                sha_by_file.insert(f.rel.clone(), wb.sha256.clone());
-                let mut acc = Accounting::default();
+    for r in &read {
+        inputs.push(input_manifest(r));
+        if let Ok((sha, _, sheets)) = &r.result {
+            sha_by_file.insert(r.file.rel.clone(), sha.clone());
+            outcomes.extend(sheets.iter().cloned());
+        }
+    }
+    timings.normalise_ms = 0.0;
+
+    // Every month of each year up to its last needed month: metrics for the cumulative chart
+    // and "what changed since last month".
+    let mut states: BTreeMap<Period, state::PeriodState> = BTreeMap::new();
+    for (year, last) in &last_of_year {
+        for m in 1..=last.month {
+            if let Some(p) = Period::new(*year, m) {
+                states.insert(p, state::period_state(pipeline, &outcomes, p, &sha_by_file));
+            }
+        }
+    }
+    timings.identity_ms = ms(t);
+
+    let mut results = Vec::new();
+    let bar = progress_bar(settings.progress, periods.len(), "rendering");
+    for &period in &periods {
+        let r = write_period(
+            pipeline,
+            opts,
+            &staging.root,
+            &discovery,
+            &read,
+            &outcomes,
+            &states,
+            &inputs,
+            period,
+            &mut timings,
+        )?;
+        bar.inc(1);
+        results.push(r);
+    }
+    bar.finish_and_clear();
+    let t = Instant::now();
+    staging.commit()?;
+    timings.store_ms += ms(t);
+    timings.total_ms = ms(total);
+    for r in &mut results {
+        r.timings = timings.clone();
+        r.report_dir = opts.out.join("reports").join(r.period.to_string());
+    }
+    Ok(results)
+}
+
+fn input_manifest(r: &ReadFile) -> InputManifest {
+    match &r.result {
+        Ok((sha, bytes, sheets)) => {
+            let mut acc = Accounting::default();
+            for s in sheets {
+                acc.add(&s.accounting);
+            }
+            InputManifest {
+                file: r.file.rel.clone(),
+                period: r.file.period.to_string(),
+                sha256: Some(sha.clone()),
+                bytes: Some(*bytes),
+                status: "ok".into(),
+                reason: None,
+                accounting: acc,
+                sheets: sheets
+                    .iter()
+                    .map(|s| SheetManifest {
+                        sheet: s.sheet.clone(),
+                        return_id: s.return_id.clone(),
+                        filer: s.filer.as_ref().map(|f| f.name.clone()),
+                        header_row: s.header_row,
+                        accounting: s.accounting,
+                    })
+                    .collect(),
+            }
+        }
+        Err(e) => InputManifest {
+            file: r.file.rel.clone(),
+            period: r.file.period.to_string(),
+            sha256: None,
+            bytes: None,
+            status: "unreadable".into(),
+            reason: Some(e.reason_zh()),
+            accounting: Accounting::default(),
+            sheets: vec![],
+        },
+    }
+}
+
+/// The located problems of the period's own files (and files that could not be read).
+fn period_issues(
+    pipeline: &Pipeline,
+    read: &[ReadFile],
+    discovery: &Discovery,
+    period: Period,
+) -> (Vec<Issue>, Vec<UnreadableFile>) {
+    let mut issues = Vec::new();
+    let mut unreadable = Vec::new();
+    for r in read.iter().filter(|r| r.file.period == period) {
+        match &r.result {
+            Ok((_, _, sheets)) => {
                 for s in sheets {
-                    acc.add(&s.accounting);
+                    issues.extend(s.issues.iter().cloned());
                 }
-                inputs.push(InputManifest {
-                    file: f.rel.clone(),
-                    period: f.period.to_string(),
-                    sha256: Some(wb.sha256.clone()),
-                    bytes: Some(wb.bytes),
-                    status: "ok".into(),
-                    reason: None,
-                    accounting: acc,
-                    sheets: sheets
-                        .iter()
-                        .map(|s| SheetManifest {
-                            sheet: s.sheet.clone(),
-                            return_id: s.return_id.clone(),
-                            filer: s.filer.as_ref().map(|f| f.name.clone()),
-                            header_row: s.header_row,
-                            accounting: s.accounting,
-                        })
-                        .collect(),
-                });
-                if f.period == period {
-                    for s in sheets {
-                        issues.extend(s.issues.iter().cloned());
-                    }
-                }
-                outcomes.extend(sheets.iter().cloned());
             }
             Err(e) => {
-                inputs.push(InputManifest {
-                    file: f.rel.clone(),
-                    period: f.period.to_string(),
-                    sha256: None,
-                    bytes: None,
-                    status: "unreadable".into(),
-                    reason: Some(e.reason_zh()),
-                    accounting: Accounting::default(),
-                    sheets: vec![],
+                unreadable.push(UnreadableFile {
+                    file: r.file.rel.clone(),
+                    reason: e.reason_zh(),
+                    detail: e.chain(),
                 });
-                if f.period == period {
-                    unreadable.push(UnreadableFile {
-                        file: f.rel.clone(),
-                        reason: e.reason_zh(),
-                        detail: e.chain(),
-                    });
-                    issues.push(Issue {
-                        severity: Severity::Error,
-                        rule: Rule::UnreadableFile,
-                        file: f.rel.clone(),
-                        sheet: None,
-                        row: None,
-                        cell: None,
-                        column: None,
-                        raw: None,
-                        message: e.reason_zh(),
-                        filer: normalise::filer::filer_from_file_name(&f.rel, pipeline)
-                            .map(|f| f.name),
-                    });
-                }
+                issues.push(Issue {
+                    severity: Severity::Error,
+                    rule: Rule::UnreadableFile,
+                    file: r.file.rel.clone(),
+                    sheet: None,
+                    row: None,
+                    cell: None,
+                    column: None,
+                    raw: None,
+                    message: e.reason_zh(),
+                    filer: normalise::filer::filer_from_file_name(&r.file.rel, pipeline)
+                        .map(|f| f.name),
+                });
             }
         }
     }
-    for ig in &discovery.ignored {
-        if ig.rel.starts_with(&period.to_string()) {
-            issues.push(Issue {
-                severity: Severity::Warning,
-                rule: Rule::IgnoredFile,
-                file: ig.rel.clone(),
-                sheet: None,
-                row: None,
-                cell: None,
-                column: None,
-                raw: None,
-                message: ig.reason.clone(),
-                filer: None,
-            });
-        }
+    let prefix = format!("{period}/");
+    for ig in discovery
+        .ignored
+        .iter()
+        .filter(|ig| ig.rel.starts_with(&prefix))
+    {
+        issues.push(Issue {
+            severity: Severity::Warning,
+            rule: Rule::IgnoredFile,
+            file: ig.rel.clone(),
+            sheet: None,
+            row: None,
+            cell: None,
+            column: None,
+            raw: None,
+            message: ig.reason.clone(),
+            filer: None,
+        });
     }
+    (issues, unreadable)
+}
 
-    // Identity and assessment of the period, and of each earlier month of its year (for the
-    // cumulative chart and "what changed since last month").
-    let state = state::period_state(pipeline, &outcomes, period, &sha_by_file);
-    timings.identity_ms = ms(t);
-    let t = Instant::now();
-    let mut history: Vec<(Period, Vec<MetricValue>)> = (1..period.month)
-        .filter_map(|m| Period::new(period.year, m))
-        .map(|p| {
-            (
-                p,
-                state::period_state(pipeline, &outcomes, p, &sha_by_file).metrics,
-            )
-        })
+/// The filers that sent any return for exactly `period`.
+fn reporting_filers(outcomes: &[SheetOutcome], period: Period) -> Vec<String> {
+    let set: BTreeSet<String> = outcomes
+        .iter()
+        .filter(|o| o.period == period && o.return_id.is_some())
+        .filter_map(|o| o.filer.as_ref().map(|f| f.name.clone()))
         .collect();
-    history.push((period, state.metrics.clone()));
+    set.into_iter().collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_period(
+    pipeline: &Pipeline,
+    opts: &RunOptions,
+    stage_root: &Path,
+    discovery: &Discovery,
+    read: &[ReadFile],
+    outcomes: &[SheetOutcome],
+    states: &BTreeMap<Period, state::PeriodState>,
+    inputs: &[InputManifest],
+    period: Period,
+    timings: &mut Timings,
+) -> Result<RunOutcome, RunError> {
+    let t = Instant::now();
+    let state = &states[&period];
+    let (issues, unreadable) = period_issues(pipeline, read, discovery, period);
+    let history: Vec<(Period, Vec<MetricValue>)> = states
+        .range(
+            Period {
+                year: period.year,
+                month: 1,
+            }..=period,
+        )
+        .map(|(p, s)| (*p, s.metrics.clone()))
+        .collect();
     let mut accounting = Accounting::default();
     for o in outcomes.iter().filter(|o| o.period == period) {
         accounting.add(&o.accounting);
     }
-    let state::PeriodState {
-        tables,
-        row_tables,
-        metrics,
-        ranking,
-        stages,
-        conflicts,
-        missing_returns,
-        carried_forward,
-    } = state;
-    timings.assess_ms = ms(t);
+    // Changes against the previous month of the same year (none before January).
+    let prev = (period.month > 1).then(|| period.prev());
+    let changes = match pipeline
+        .funnel
+        .as_ref()
+        .and_then(|f| state.tables.get(&f.table))
+    {
+        Some(now) => {
+            let before = prev
+                .and_then(|p| states.get(&p))
+                .and_then(|s| s.tables.get(&now.name));
+            let before_filers = prev
+                .map(|p| reporting_filers(outcomes, p))
+                .unwrap_or_default();
+            assess::compute_changes(
+                pipeline,
+                now,
+                before,
+                &reporting_filers(outcomes, period),
+                &before_filers,
+            )
+        }
+        None => Vec::new(),
+    };
+    timings.assess_ms += ms(t);
 
-    // Store.
     let t = Instant::now();
     let meta = DatasetMeta {
         pipeline: &pipeline.id,
         pipeline_hash: &pipeline.hash,
         period,
     };
-    for rt_table in &row_tables {
-        store::write_table(&opts.out, rt_table, &meta)?;
+    for rt_table in &state.row_tables {
+        store::write_table(stage_root, rt_table, &meta)?;
     }
-    for (name, table) in &tables {
+    for (name, table) in &state.tables {
         // `talent_current` is published as `talent` (one row per county, merged over filers).
         let mut t = table.clone();
         if let Some(rt) = pipeline
@@ -346,9 +513,9 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunOutcome, RunErro
         {
             t.name = rt.table.clone();
         }
-        store::write_table(&opts.out, &t, &meta)?;
+        store::write_table(stage_root, &t, &meta)?;
     }
-    store::write_table(&opts.out, &rejects_table(&issues, period), &meta)?;
+    store::write_table(stage_root, &outputs::rejects_table(&issues, period), &meta)?;
     let mut mt = Table::new(
         "metrics",
         METRIC_COLUMNS
@@ -356,12 +523,13 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunOutcome, RunErro
             .map(|(n, d)| (n.to_string(), *d))
             .collect(),
     );
-    for m in &metrics {
+    for m in &state.metrics {
         mt.push(assess::metric_row(m, period));
     }
-    store::write_table(&opts.out, &mt, &meta)?;
+    store::write_table(stage_root, &mt, &meta)?;
+    store::write_table(stage_root, &assess::changes_table(&changes, period), &meta)?;
 
-    let report_dir = opts.out.join("reports").join(period.to_string());
+    let report_dir = stage_root.join("reports").join(period.to_string());
     let metrics_json = MetricsJson {
         pipeline: pipeline.id.clone(),
         title: pipeline.title.clone(),
@@ -371,24 +539,23 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunOutcome, RunErro
         } else {
             "monthly".into()
         },
-        metrics,
-        ranking,
-        stages,
+        metrics: state.metrics.clone(),
+        ranking: state.ranking.clone(),
+        stages: state.stages.clone(),
         accounting,
-        missing_returns,
-        carried_forward,
-        conflicts,
+        missing_returns: state.missing_returns.clone(),
+        carried_forward: state.carried_forward.clone(),
+        changes,
+        conflicts: state.conflicts.clone(),
         unreadable_files: unreadable,
         pipeline_hash: pipeline.hash.clone(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
     };
-    store::write_json(&report_dir.join("metrics.json"), &metrics_json)?;
     store::write_json(&report_dir.join("issues.json"), &issues)?;
-    timings.store_ms = ms(t);
+    timings.store_ms += ms(t);
 
-    // Render.
     let t = Instant::now();
-    let filers = filer_quality(pipeline, &outcomes, &issues, &metrics_json, period);
+    let filers = outputs::filer_quality(pipeline, outcomes, &issues, &metrics_json, period);
     let (kind, title) = render::report_kind(pipeline, period);
     let data = ReportData {
         pipeline,
@@ -397,13 +564,13 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunOutcome, RunErro
         title,
         result: &metrics_json,
         history: &history,
-        tables: &tables,
+        tables: &state.tables,
         issues: &issues,
         filers: &filers,
     };
     let rendered = render::render(&data, &report_dir)?;
-    timings.render_ms = ms(t);
-    timings.total_ms = ms(total);
+    timings.render_ms += ms(t);
+
     let manifest = Manifest {
         tool_version: env!("CARGO_PKG_VERSION").into(),
         pipeline: pipeline.id.clone(),
@@ -411,7 +578,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunOutcome, RunErro
         pipeline_hash: pipeline.hash.clone(),
         period: period.to_string(),
         threads: rayon::current_num_threads(),
-        inputs,
+        inputs: inputs.to_vec(),
         ignored: discovery
             .ignored
             .iter()
@@ -426,139 +593,25 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunOutcome, RunErro
         rendered: rendered.clone(),
     };
     store::write_json(&report_dir.join("manifest.json"), &manifest)?;
+    store::write_json(&report_dir.join("metrics.json"), &metrics_json)?;
 
     Ok(RunOutcome {
         period,
-        files_read: files.len(),
-        files_in_period: files.iter().filter(|f| f.period == period).count(),
+        files_read: read
+            .iter()
+            .filter(|r| r.file.period.year == period.year && r.file.period <= period)
+            .count(),
+        files_in_period: read.iter().filter(|r| r.file.period == period).count(),
         metrics: metrics_json,
         issues,
         report_dir,
         dataset_dir: opts.out.join("dataset"),
-        timings,
+        timings: timings.clone(),
+        rendered,
     })
-}
-
-pub const METRIC_COLUMNS: [(&str, DType); 11] = [
-    ("period", DType::Text),
-    ("metric_id", DType::Text),
-    ("name", DType::Text),
-    ("scope", DType::Text),
-    ("scope_value", DType::Text),
-    ("value", DType::Float),
-    ("unit", DType::Text),
-    ("target", DType::Float),
-    ("target_to_date", DType::Float),
-    ("completion", DType::Float),
-    ("on_track", DType::Bool),
-];
-
-pub const REJECT_COLUMNS: [(&str, DType); 11] = [
-    ("period", DType::Text),
-    ("filer", DType::Text),
-    ("source_file", DType::Text),
-    ("sheet", DType::Text),
-    ("source_row", DType::Int),
-    ("cell", DType::Text),
-    ("column", DType::Text),
-    ("raw_value", DType::Text),
-    ("rule", DType::Text),
-    ("message", DType::Text),
-    ("severity", DType::Text),
-];
-
-/// The `rejects` table: every error of the period's files (one row per problem).
-pub fn rejects_table(issues: &[Issue], period: Period) -> Table {
-    let mut t = Table::new(
-        "rejects",
-        REJECT_COLUMNS
-            .iter()
-            .map(|(n, d)| (n.to_string(), *d))
-            .collect(),
-    );
-    let text = |s: &Option<String>| s.clone().map(Value::Text).unwrap_or(Value::Null);
-    for i in issues.iter().filter(|i| i.severity == Severity::Error) {
-        t.push(vec![
-            Value::Text(period.to_string()),
-            text(&i.filer),
-            Value::Text(i.file.clone()),
-            text(&i.sheet),
-            i.row.map(|r| Value::Int(r as i64)).unwrap_or(Value::Null),
-            text(&i.cell),
-            text(&i.column),
-            text(&i.raw),
-            Value::Text(i.rule.as_str().into()),
-            Value::Text(i.message.clone()),
-            Value::Text(i.severity.as_str().into()),
-        ]);
-    }
-    t
 }
 
 /// The input folder used when `--input` is not given.
 pub fn default_input() -> &'static Path {
     Path::new("fixtures/returns")
-}
-
-/// Per filer: the period's files, their accounting and problems; owed returns that are missing.
-fn filer_quality(
-    pipeline: &Pipeline,
-    outcomes: &[SheetOutcome],
-    issues: &[Issue],
-    m: &MetricsJson,
-    period: Period,
-) -> Vec<FilerQuality> {
-    let mut names: Vec<String> = pipeline.filers.iter().map(|f| f.name.clone()).collect();
-    for i in issues {
-        if let Some(f) = &i.filer {
-            if !names.contains(f) {
-                names.push(f.clone());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for name in names {
-        let mine: Vec<&SheetOutcome> = outcomes
-            .iter()
-            .filter(|o| o.period == period && o.filer.as_ref().map(|f| &f.name) == Some(&name))
-            .collect();
-        let mut files: Vec<String> = mine.iter().map(|o| o.file.clone()).collect();
-        files.extend(
-            issues
-                .iter()
-                .filter(|i| i.filer.as_ref() == Some(&name))
-                .map(|i| i.file.clone()),
-        );
-        files.sort();
-        files.dedup();
-        let missing = m.missing_returns.contains(&name);
-        if files.is_empty() && !missing {
-            continue;
-        }
-        let mut accounting = Accounting::default();
-        for o in &mine {
-            accounting.add(&o.accounting);
-        }
-        let count = |sev| {
-            issues
-                .iter()
-                .filter(|i| i.filer.as_ref() == Some(&name) && i.severity == sev)
-                .count()
-        };
-        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-        out.push(FilerQuality {
-            carried_from: m
-                .carried_forward
-                .iter()
-                .find(|c| c.filer == name)
-                .map(|c| c.from_period.clone()),
-            filer: name,
-            files,
-            accounting,
-            errors,
-            warnings,
-            missing,
-        });
-    }
-    out
 }
