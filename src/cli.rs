@@ -22,8 +22,59 @@ pub enum Command {
     /// Run the assessment for one period: read every return of the year up to the period,
     /// validate and normalise it, and write the dataset and reports.
     Run(RunArgs),
+    /// Check returns (files or folders) without producing an assessment: prints every problem
+    /// with its cell; exit status 1 when any row would be rejected, 2 when a file cannot be read.
+    Validate(ValidateArgs),
+    /// Run SQL (polars SQL) over the dataset's tables: projects, projects_current, talent,
+    /// rejects, metrics, changes (each with hive columns year and month).
+    Query(QueryArgs),
     /// Write a year of generated, deliberately messy returns (and their expected figures).
     Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Return files or folders (folders are searched recursively).
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Pipeline file. Default: the built-in pipelines/jiangmen.toml.
+    #[arg(long, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
+    /// Month the returns are for, when they are not in a YYYY-MM folder (default: this month).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Option<Period>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The SQL, e.g. "SELECT county, SUM(planned_investment_yi) FROM projects_current WHERE year = 2025 AND month = 6 GROUP BY county".
+    pub sql: String,
+    /// Output root whose dataset/ is queried.
+    #[arg(long, value_name = "DIR", default_value = "outputs")]
+    pub out: PathBuf,
+    /// table (printed), csv (to stdout or --output), parquet (needs --output), json.
+    #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+    pub format: QueryFormat,
+    /// Write the result to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryFormat {
+    Table,
+    Csv,
+    Parquet,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +184,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Run(args) => cmd_run(args),
         Command::Synth(args) => crate::synth_cmd::run(args),
+        Command::Validate(args) => cmd_validate(args),
+        Command::Query(args) => cmd_query(args),
     }
 }
 
@@ -280,10 +333,70 @@ fn print_summary(pipeline: &Pipeline, o: &RunOutcome) {
     if let Some(top) = m.ranking.first() {
         println!("ranking: 1. {} ({:.1})", top.county, top.score);
     }
-    println!("timings: read {:.0} ms, normalise {:.0} ms, identity {:.0} ms, assess {:.0} ms, store {:.0} ms, total {:.0} ms", o.timings.read_ms, o.timings.normalise_ms, o.timings.identity_ms, o.timings.assess_ms, o.timings.store_ms, o.timings.total_ms);
+    let t = &o.timings;
+    println!(
+        "timings: discover {:.0} ms, read+normalise {:.0} ms wall (thread time: read {:.0} ms, normalise {:.0} ms; {} files parsed, {} from cache), identity+assess {:.0} ms, store {:.0} ms, render {:.0} ms, total {:.0} ms",
+        t.discover_ms, t.read_wall_ms, t.read_ms, t.normalise_ms, t.files_parsed, t.files_cached, t.identity_ms + t.assess_ms, t.store_ms, t.render_ms, t.total_ms
+    );
     println!(
         "outputs: {} and {}",
         o.report_dir.display(),
         o.dataset_dir.display()
     );
+}
+
+fn cmd_validate(args: ValidateArgs) -> anyhow::Result<i32> {
+    let pipeline = load_pipeline(&args.pipeline)?;
+    let fallback = args.period.unwrap_or_else(|| {
+        let today = chrono::Local::now().date_naive();
+        Period::new(
+            chrono::Datelike::year(&today),
+            chrono::Datelike::month(&today),
+        )
+        .unwrap_or(Period {
+            year: 2025,
+            month: 1,
+        })
+    });
+    let report = crate::validate::validate(&pipeline, &args.paths, fallback)?;
+    match args.format {
+        Format::Text => print!("{}", crate::validate::to_text(&report)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(report.exit_code())
+}
+
+fn cmd_query(args: QueryArgs) -> anyhow::Result<i32> {
+    let mut df = crate::query::query(&args.out, &args.sql)?;
+    match args.format {
+        QueryFormat::Table => {
+            std::env::set_var("POLARS_FMT_MAX_ROWS", "100");
+            std::env::set_var("POLARS_FMT_STR_LEN", "60");
+            let text = format!("{df}\n");
+            write_or_print(&args.output, text.as_bytes())?;
+        }
+        QueryFormat::Csv => write_or_print(&args.output, crate::query::to_csv(&df).as_bytes())?,
+        QueryFormat::Json => write_or_print(
+            &args.output,
+            serde_json::to_string_pretty(&crate::query::to_json(&df))?.as_bytes(),
+        )?,
+        QueryFormat::Parquet => {
+            let Some(path) = &args.output else {
+                anyhow::bail!("--format parquet needs --output FILE")
+            };
+            crate::query::write_parquet(&mut df, path)?;
+        }
+    }
+    Ok(0)
+}
+
+fn write_or_print(output: &Option<PathBuf>, bytes: &[u8]) -> anyhow::Result<()> {
+    match output {
+        Some(p) => crate::store::write_atomic(p, bytes)?,
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(bytes)?;
+        }
+    }
+    Ok(())
 }

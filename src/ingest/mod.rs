@@ -3,5 +3,5 @@
 mod discover;
 mod read;
 
-pub use discover::{discover, Discovery, IgnoredFile, InputFile};
+pub use discover::{discover, Discovery, IgnoredFile, InputFile, EXTENSIONS};
 pub use read::{format_number as format_number_public, read_file, Cell, Sheet, Workbook};

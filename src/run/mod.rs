@@ -25,6 +25,7 @@ use crate::table::Table;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 pub struct RunOptions {
@@ -138,22 +139,37 @@ pub fn read_files(
 ) -> Vec<ReadFile> {
     let t = Instant::now();
     let bar = progress_bar(progress, files.len(), "reading");
+    let spent = StageClock::default();
     let read: Vec<ReadFile> = files
         .par_iter()
         .map(|f| {
-            let res = read_one(f, pipeline, cache);
+            let res = read_one(f, pipeline, cache, &spent);
             bar.inc(1);
             res
         })
         .collect();
     bar.finish_and_clear();
-    timings.read_ms = ms(t);
+    timings.read_wall_ms = ms(t);
+    timings.read_ms = spent.read.load(Ordering::Relaxed) as f64 / 1e6;
+    timings.normalise_ms = spent.normalise.load(Ordering::Relaxed) as f64 / 1e6;
     timings.files_cached = read.iter().filter(|r| r.cached).count();
     timings.files_parsed = read.len() - timings.files_cached;
     read
 }
 
-fn read_one(f: &InputFile, pipeline: &Pipeline, cache: Option<&cache::Cache>) -> ReadFile {
+/// Time spent in each stage, summed over the worker threads (nanoseconds).
+#[derive(Default)]
+struct StageClock {
+    read: AtomicU64,
+    normalise: AtomicU64,
+}
+
+fn read_one(
+    f: &InputFile,
+    pipeline: &Pipeline,
+    cache: Option<&cache::Cache>,
+    spent: &StageClock,
+) -> ReadFile {
     if let Some(c) = cache {
         if let Ok(bytes) = std::fs::read(&f.path) {
             let sha = crate::pipeline::hex_digest(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
@@ -166,10 +182,19 @@ fn read_one(f: &InputFile, pipeline: &Pipeline, cache: Option<&cache::Cache>) ->
             }
         }
     }
-    let result = ingest::read_file(f).map(|wb| {
+    let t = Instant::now();
+    let wb = ingest::read_file(f);
+    spent
+        .read
+        .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    let t = Instant::now();
+    let result = wb.map(|wb| {
         let sheets = normalise::normalise_workbook(f, &wb, pipeline);
         (wb.sha256, wb.bytes, sheets)
     });
+    spent
+        .normalise
+        .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
     if let (Some(c), Ok((sha, bytes, sheets))) = (cache, &result) {
         let entry = cache::CachedFile {
             sha256: sha.clone(),
@@ -285,7 +310,6 @@ pub fn run_with(
             outcomes.extend(sheets.iter().cloned());
         }
     }
-    timings.normalise_ms = 0.0;
 
     // Every month of each year up to its last needed month: metrics for the cumulative chart
     // and "what changed since last month".

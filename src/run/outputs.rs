@@ -67,7 +67,11 @@ pub struct InputManifest {
 #[derive(Debug, Default, Serialize, Clone)]
 pub struct Timings {
     pub discover_ms: f64,
+    /// Wall time of reading and normalising all files in parallel.
+    pub read_wall_ms: f64,
+    /// Of which, summed over the worker threads: opening and reading files (calamine, csv)…
     pub read_ms: f64,
+    /// …and recognising headers, parsing and validating rows.
     pub normalise_ms: f64,
     pub identity_ms: f64,
     pub assess_ms: f64,
