@@ -1,6 +1,6 @@
 //! The project ledger's stage funnel 签约 → 注册 → 开工 → 投产 per county, and 亩均效益.
 
-use super::row_matches;
+use super::Matcher;
 use crate::period::Period;
 use crate::pipeline::Pipeline;
 use crate::table::Table;
@@ -50,6 +50,7 @@ pub fn funnel(pipeline: &Pipeline, t: &Table, period: Period) -> Vec<FunnelRow> 
         return Vec::new();
     };
     let county_col = t.col("county");
+    let matcher = Matcher::new(t, &f.conditions, period);
     let mut scopes: Vec<(String, Option<String>)> = vec![("city".into(), None)];
     scopes.extend(
         pipeline
@@ -67,7 +68,7 @@ pub fn funnel(pipeline: &Pipeline, t: &Table, period: Period) -> Vec<FunnelRow> 
                     (Some(v), Some(cc)) => r[cc].as_text() == Some(v.as_str()),
                     _ => true,
                 })
-                .filter(|r| row_matches(t, r, &f.conditions, period))
+                .filter(|r| matcher.matches(r))
                 .collect();
             let projects = rows.len() as u64;
             let stage_of =

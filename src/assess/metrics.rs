@@ -1,6 +1,6 @@
 //! Metric values for the city and each scope, with targets, 序时进度 and completion.
 
-use super::row_matches;
+use super::Matcher;
 use crate::period::Period;
 use crate::pipeline::{Aggregate, AggregateSpec, Metric, Pipeline, Progress};
 use crate::record::Value;
@@ -33,13 +33,14 @@ fn aggregate(t: &Table, spec: &AggregateSpec, scope: Option<(usize, &str)>, peri
         Aggregate::Sum(c) => t.col(c),
         Aggregate::Count => None,
     };
+    let matcher = Matcher::new(t, &spec.conditions, period);
     for r in &t.rows {
         if let Some((col, val)) = scope {
             if r[col].as_text() != Some(val) {
                 continue;
             }
         }
-        if !row_matches(t, r, &spec.conditions, period) {
+        if !matcher.matches(r) {
             continue;
         }
         match &spec.aggregate {

@@ -16,35 +16,56 @@ use crate::pipeline::{CmpOp, Condition};
 use crate::record::Value;
 use crate::table::Table;
 
+/// Conditions resolved against a table's columns once, then tested row by row.
+pub struct Matcher<'a> {
+    conds: Vec<(Option<usize>, &'a Condition)>,
+    year_start: chrono::NaiveDate,
+    period_end: chrono::NaiveDate,
+}
+
+impl<'a> Matcher<'a> {
+    pub fn new(t: &Table, conditions: &'a [Condition], period: Period) -> Matcher<'a> {
+        let conds = conditions
+            .iter()
+            .map(|c| (t.col(crate::pipeline::condition_column(c)), c))
+            .collect();
+        Matcher {
+            conds,
+            year_start: Period {
+                year: period.year,
+                month: 1,
+            }
+            .first_day(),
+            period_end: period.last_day(),
+        }
+    }
+
+    pub fn matches(&self, r: &[Value]) -> bool {
+        self.conds.iter().all(|(i, c)| {
+            let v = i.map(|i| &r[i]).unwrap_or(&Value::Null);
+            match c {
+                Condition::Eq(_, want) => v.as_text() == Some(want.as_str()),
+                Condition::Ne(_, want) => v.as_text() != Some(want.as_str()),
+                Condition::Cmp(_, op, want) => match v.as_number() {
+                    Some(x) => match op {
+                        CmpOp::Ge => x >= *want,
+                        CmpOp::Gt => x > *want,
+                        CmpOp::Le => x <= *want,
+                        CmpOp::Lt => x < *want,
+                    },
+                    None => false,
+                },
+                Condition::NotNull(_) => !v.is_null(),
+                Condition::IsNull(_) => v.is_null(),
+                Condition::InYearToPeriod(_) => v
+                    .as_date()
+                    .is_some_and(|d| d >= self.year_start && d <= self.period_end),
+            }
+        })
+    }
+}
+
 /// Does row `r` of `t` satisfy every condition?
 pub fn row_matches(t: &Table, r: &[Value], conditions: &[Condition], period: Period) -> bool {
-    conditions.iter().all(|c| {
-        let get = |col: &str| t.col(col).map(|i| &r[i]).unwrap_or(&Value::Null);
-        match c {
-            Condition::Eq(col, v) => get(col).as_text() == Some(v.as_str()),
-            Condition::Ne(col, v) => get(col).as_text() != Some(v.as_str()),
-            Condition::Cmp(col, op, v) => match get(col).as_number() {
-                Some(x) => match op {
-                    CmpOp::Ge => x >= *v,
-                    CmpOp::Gt => x > *v,
-                    CmpOp::Le => x <= *v,
-                    CmpOp::Lt => x < *v,
-                },
-                None => false,
-            },
-            Condition::NotNull(col) => !get(col).is_null(),
-            Condition::IsNull(col) => get(col).is_null(),
-            Condition::InYearToPeriod(col) => match get(col).as_date() {
-                Some(d) => {
-                    d >= Period {
-                        year: period.year,
-                        month: 1,
-                    }
-                    .first_day()
-                        && d <= period.last_day()
-                }
-                None => false,
-            },
-        }
-    })
+    Matcher::new(t, conditions, period).matches(r)
 }

@@ -898,7 +898,7 @@ fn compile_condition(p: &mut Problems, path: &str, c: &RawCondition) -> Option<C
     cond
 }
 
-pub(crate) fn condition_column(c: &Condition) -> &str {
+pub fn condition_column(c: &Condition) -> &str {
     match c {
         Condition::Eq(c, _)
         | Condition::Ne(c, _)

@@ -6,7 +6,7 @@
 mod compile;
 pub mod raw;
 
-pub use compile::{compile, hex as hex_digest, ConfigProblem};
+pub use compile::{compile, condition_column, hex as hex_digest, ConfigProblem};
 
 use crate::error::PipelineError;
 use chrono::NaiveDate;

@@ -51,7 +51,9 @@ pub fn write_report(
 ) -> Result<String, RenderError> {
     let tables = build_tables(data);
     let body = body(data, charts, &tables)?;
-    let font_css = font_css_for(&visible_text(&body));
+    let text = visible_text(&body);
+    super::font::check(&text);
+    let font_css = super::font::font_face_css(&text);
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{font_css}{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
         esc(&data.title)
@@ -209,6 +211,10 @@ fn body(
         );
     }
     h.push_str("</div></section>\n");
+
+    // Laggards: per headline metric, the counties behind their target to date (the
+    // quarterly review names them; every report lists them).
+    laggards(&mut h, data, &headline);
 
     // Ranking.
     let mut rest: Vec<&BuiltTable> = tables.iter().collect();
@@ -394,7 +400,44 @@ fn html_table(h: &mut String, t: &BuiltTable) {
     h.push_str("</tbody></table>\n");
 }
 
-/// The @font-face rule embedding the bundled font's subset for the page's text.
-fn font_css_for(_text: &str) -> String {
-    String::new()
+fn laggards(h: &mut String, data: &ReportData, headline: &[&str]) {
+    let title = if data.kind == ReportKind::Quarterly {
+        "季度点评：落后序时进度的县(市、区)"
+    } else {
+        "落后序时进度的县(市、区)"
+    };
+    let _ = writeln!(h, "<section><h2>{title}</h2>");
+    h.push_str("<table><thead><tr><th>指标</th><th>落后单位（完成值 / 序时目标）</th></tr></thead><tbody>\n");
+    let mut any = false;
+    for id in headline {
+        let behind: Vec<String> = data
+            .result
+            .metrics
+            .iter()
+            .filter(|m| &m.id == id && m.scope == "county" && m.on_track == Some(false))
+            .map(|m| {
+                format!(
+                    "{}（{} / {}）",
+                    esc(&m.scope_value),
+                    show(data, m, m.value),
+                    show(data, m, m.target_to_date)
+                )
+            })
+            .collect();
+        if behind.is_empty() {
+            continue;
+        }
+        any = true;
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            esc(&metric_name(data, id)),
+            behind.join("、")
+        );
+    }
+    h.push_str("</tbody></table>\n");
+    if !any {
+        h.push_str("<p>各县(市、区)均达到序时进度。</p>");
+    }
+    h.push_str("</section>\n");
 }

@@ -133,7 +133,8 @@ fn progress_bar(show: bool, len: usize, what: &str) -> indicatif::ProgressBar {
 pub fn read_files(
     files: &[InputFile],
     pipeline: &Pipeline,
-    cache: Option<&cache::Cache>,
+    cache: &cache::Cache,
+    use_cache: bool,
     progress: bool,
     timings: &mut Timings,
 ) -> Vec<ReadFile> {
@@ -143,7 +144,7 @@ pub fn read_files(
     let read: Vec<ReadFile> = files
         .par_iter()
         .map(|f| {
-            let res = read_one(f, pipeline, cache, &spent);
+            let res = read_one(f, pipeline, cache, use_cache, &spent);
             bar.inc(1);
             res
         })
@@ -167,10 +168,12 @@ struct StageClock {
 fn read_one(
     f: &InputFile,
     pipeline: &Pipeline,
-    cache: Option<&cache::Cache>,
+    cache: &cache::Cache,
+    use_cache: bool,
     spent: &StageClock,
 ) -> ReadFile {
-    if let Some(c) = cache {
+    if use_cache {
+        let c = cache;
         if let Ok(bytes) = std::fs::read(&f.path) {
             let sha = crate::pipeline::hex_digest(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
             if let Some(hit) = c.get(f, &sha, &pipeline.hash) {
@@ -195,7 +198,8 @@ fn read_one(
     spent
         .normalise
         .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-    if let (Some(c), Ok((sha, bytes, sheets))) = (cache, &result) {
+    if let Ok((sha, bytes, sheets)) = &result {
+        let c = cache;
         let entry = cache::CachedFile {
             sha256: sha.clone(),
             bytes: *bytes,
@@ -290,11 +294,13 @@ pub fn run_with(
         .collect();
     timings.discover_ms = ms(t);
 
-    let cache = (!settings.no_cache).then(|| cache::Cache::new(&opts.out));
+    // --no-cache re-reads every file; the fresh results still refresh the cache.
+    let cache = cache::Cache::new(&opts.out);
     let read = read_files(
         &files,
         pipeline,
-        cache.as_ref(),
+        &cache,
+        !settings.no_cache,
         settings.progress,
         &mut timings,
     );
@@ -313,11 +319,15 @@ pub fn run_with(
 
     // Every month of each year up to its last needed month: metrics for the cumulative chart
     // and "what changed since last month".
+    let first_listed = state::FirstListed::new(pipeline, &outcomes);
     let mut states: BTreeMap<Period, state::PeriodState> = BTreeMap::new();
     for (year, last) in &last_of_year {
         for m in 1..=last.month {
             if let Some(p) = Period::new(*year, m) {
-                states.insert(p, state::period_state(pipeline, &outcomes, p, &sha_by_file));
+                states.insert(
+                    p,
+                    state::period_state(pipeline, &outcomes, p, &sha_by_file, &first_listed),
+                );
             }
         }
     }

@@ -22,12 +22,49 @@ pub struct PeriodState {
     pub carried_forward: Vec<CarriedForward>,
 }
 
+/// Per (return type, year) and filer, the first month each record key was listed: a filer
+/// that listed a record later (its new county, 项目流转) wins over one that listed it first.
+/// For a record present in period P, the first month over the whole year is on or before P, so
+/// one map serves every period of the year.
+#[derive(Default)]
+pub struct FirstListed(BTreeMap<(String, i32), BTreeMap<String, BTreeMap<String, Period>>>);
+
+impl FirstListed {
+    pub fn new(pipeline: &Pipeline, outcomes: &[SheetOutcome]) -> FirstListed {
+        let mut out = FirstListed::default();
+        for o in outcomes {
+            let (Some(rid), Some(f)) = (&o.return_id, &o.filer) else {
+                continue;
+            };
+            let Some(rt) = pipeline.return_type(rid) else {
+                continue;
+            };
+            let h = out
+                .0
+                .entry((rid.clone(), o.period.year))
+                .or_default()
+                .entry(f.name.clone())
+                .or_default();
+            for rec in &o.records {
+                if let Some(k) = identity::record_key(rt, rec) {
+                    let e = h.entry(k).or_insert(o.period);
+                    if o.period < *e {
+                        *e = o.period;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Identity and assessment of `period` from every sheet read (earlier months included).
 pub fn period_state(
     pipeline: &Pipeline,
     outcomes: &[SheetOutcome],
     period: Period,
     sha_by_file: &BTreeMap<String, String>,
+    first_listed: &FirstListed,
 ) -> PeriodState {
     let snapshots = identity::snapshots_for(outcomes, period);
     let missing_returns = identity::missing_returns(pipeline, outcomes, period);
@@ -49,24 +86,11 @@ pub fn period_state(
             .filter(|s| s.return_id == rt.id)
             .cloned()
             .collect();
-        // Per filer, the first month each record key was listed (for 项目流转).
-        let mut history: BTreeMap<String, BTreeMap<String, Period>> = BTreeMap::new();
-        for o in outcomes.iter().filter(|o| {
-            o.return_id.as_deref() == Some(rt.id.as_str())
-                && o.period.year == period.year
-                && o.period <= period
-        }) {
-            let Some(f) = &o.filer else { continue };
-            let h = history.entry(f.name.clone()).or_default();
-            for rec in &o.records {
-                if let Some(k) = identity::record_key(rt, rec) {
-                    let e = h.entry(k).or_insert(o.period);
-                    if o.period < *e {
-                        *e = o.period;
-                    }
-                }
-            }
-        }
+        let empty = BTreeMap::new();
+        let history = first_listed
+            .0
+            .get(&(rt.id.clone(), period.year))
+            .unwrap_or(&empty);
         let ct = identity::current_table(rt, &snaps, period, sha_by_file, &history);
         conflicts.extend(ct.conflicts);
         if !rt.merge_columns {
