@@ -196,8 +196,8 @@ fn body(
             continue;
         };
         let status = match m.on_track {
-            Some(true) => "<span class=\"ok\">✓ 达到序时进度</span>",
-            Some(false) => "<span class=\"behind\">✗ 落后序时进度</span>",
+            Some(true) => "<span class=\"ok\">√ 达到序时进度</span>",
+            Some(false) => "<span class=\"behind\">× 落后序时进度</span>",
             None => "",
         };
         let _ = writeln!(
