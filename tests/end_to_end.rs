@@ -95,19 +95,7 @@ fn every_figure_of_a_generated_year_matches_the_generator() {
         );
         // Every bad row is rejected at the cell the generator spoiled, for the rule it broke.
         let issues = read_json(&out.join("reports").join(period).join("issues.json"));
-        let got_cells: BTreeSet<(String, String, String)> = issues
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|i| i["severity"] == "error")
-            .map(|i| {
-                (
-                    i["file"].as_str().unwrap().to_string(),
-                    i["cell"].as_str().unwrap_or("").to_string(),
-                    i["rule"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
+        let got_cells = error_cells(issues.as_array().unwrap());
         let want_cells: BTreeSet<(String, String, String)> = want["rejected_cells"]
             .as_array()
             .unwrap()

@@ -3,7 +3,6 @@
 
 mod common;
 use common::*;
-use std::collections::BTreeSet;
 use std::path::Path;
 
 fn fixtures() -> String {
@@ -265,19 +264,7 @@ fn validate_flags_exactly_the_rows_run_rejects() {
         ],
     );
     let issues = read_json(&tmp.path().join("out/reports/2025-09/issues.json"));
-    let from_run: BTreeSet<(String, String, String)> = issues
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["severity"] == "error")
-        .map(|i| {
-            (
-                i["file"].as_str().unwrap().to_string(),
-                i["cell"].as_str().unwrap_or("").to_string(),
-                i["rule"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let from_run = error_cells(issues.as_array().unwrap());
     assert!(!from_run.is_empty(), "the fixture month has bad rows");
     let o = zhaoshang(
         tmp.path(),
@@ -285,20 +272,13 @@ fn validate_flags_exactly_the_rows_run_rejects() {
     );
     assert_eq!(o.status.code(), Some(1), "rejected rows give exit status 1");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let from_validate: BTreeSet<(String, String, String)> = v["files"]
+    let all: Vec<serde_json::Value> = v["files"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|f| f["issues"].as_array().unwrap().clone())
-        .filter(|i| i["severity"] == "error")
-        .map(|i| {
-            (
-                i["file"].as_str().unwrap().to_string(),
-                i["cell"].as_str().unwrap_or("").to_string(),
-                i["rule"].as_str().unwrap().to_string(),
-            )
-        })
         .collect();
+    let from_validate = error_cells(&all);
     assert_eq!(from_run, from_validate);
     let m = read_json(&tmp.path().join("out/reports/2025-09/metrics.json"));
     assert_eq!(v["accounting"], m["accounting"]);

@@ -68,3 +68,20 @@ pub fn assert_close(got: f64, want: f64, what: &str) {
     let tol = 1e-6 * want.abs().max(1.0);
     assert!((got - want).abs() <= tol, "{what}: got {got}, want {want}");
 }
+
+/// The (file, cell, rule) of every error in an issues list (issues.json, or validate's files[].issues).
+pub fn error_cells(
+    issues: &[serde_json::Value],
+) -> std::collections::BTreeSet<(String, String, String)> {
+    issues
+        .iter()
+        .filter(|i| i["severity"] == "error")
+        .map(|i| {
+            (
+                i["file"].as_str().unwrap_or("").to_string(),
+                i["cell"].as_str().unwrap_or("").to_string(),
+                i["rule"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
