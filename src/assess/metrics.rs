@@ -8,7 +8,7 @@ use crate::table::Table;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct MetricValue {
     pub id: String,
     pub name: String,

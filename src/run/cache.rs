@@ -66,3 +66,74 @@ impl Cache {
         crate::store::write_atomic(&path, &bytes)
     }
 }
+
+/// Metric values of months that are not written in this run (for the cumulative chart), keyed
+/// by every input of the month's year up to that month (path, month, sha256), the tool version
+/// and the pipeline's hash: unchanged inputs give the same values.
+pub struct HistoryCache {
+    dir: PathBuf,
+}
+
+impl HistoryCache {
+    pub fn new(out: &Path) -> HistoryCache {
+        HistoryCache {
+            dir: out.join(".cache").join("history"),
+        }
+    }
+
+    pub fn key(
+        &self,
+        pipeline: &crate::pipeline::Pipeline,
+        read: &[super::ReadFile],
+        period: crate::period::Period,
+    ) -> PathBuf {
+        let mut h = Sha256::new();
+        for part in [
+            env!("CARGO_PKG_VERSION"),
+            &pipeline.hash,
+            &period.to_string(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        let mut inputs: Vec<(&str, String, &str)> = read
+            .iter()
+            .filter(|r| r.file.period.year == period.year && r.file.period <= period)
+            .map(|r| {
+                (
+                    r.file.rel.as_str(),
+                    r.file.period.to_string(),
+                    r.result
+                        .as_ref()
+                        .map(|(sha, _, _)| sha.as_str())
+                        .unwrap_or("unreadable"),
+                )
+            })
+            .collect();
+        inputs.sort();
+        for (rel, p, sha) in inputs {
+            for part in [rel, &p, sha] {
+                h.update(part.as_bytes());
+                h.update([0]);
+            }
+        }
+        self.dir.join(format!("{}.json", hex_digest(&h.finalize())))
+    }
+
+    pub fn get(&self, key: &Path) -> Option<Vec<crate::assess::MetricValue>> {
+        serde_json::from_slice(&std::fs::read(key).ok()?).ok()
+    }
+
+    pub fn put(
+        &self,
+        key: &Path,
+        metrics: &[crate::assess::MetricValue],
+    ) -> Result<(), crate::error::OutputError> {
+        let bytes =
+            serde_json::to_vec(metrics).map_err(|source| crate::error::OutputError::Json {
+                path: key.to_path_buf(),
+                source,
+            })?;
+        crate::store::write_atomic(key, &bytes)
+    }
+}

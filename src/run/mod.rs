@@ -320,16 +320,51 @@ pub fn run_with(
     // Every month of each year up to its last needed month: metrics for the cumulative chart
     // and "what changed since last month".
     let first_listed = state::FirstListed::new(pipeline, &outcomes);
-    let mut states: BTreeMap<Period, state::PeriodState> = BTreeMap::new();
-    for (year, last) in &last_of_year {
-        for m in 1..=last.month {
-            if let Some(p) = Period::new(*year, m) {
-                states.insert(
-                    p,
-                    state::period_state(pipeline, &outcomes, p, &sha_by_file, &first_listed),
-                );
-            }
+    // Full states for the periods written and the month before each (for "what changed").
+    let mut full: BTreeSet<Period> = BTreeSet::new();
+    for p in &periods {
+        full.insert(*p);
+        if p.month > 1 {
+            full.insert(p.prev());
         }
+    }
+    let states: BTreeMap<Period, state::PeriodState> = full
+        .par_iter()
+        .map(|p| {
+            (
+                *p,
+                state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed),
+            )
+        })
+        .collect();
+    // Metric values at the end of every other month of the year (the cumulative chart): from
+    // the history cache when that month's inputs are unchanged, else computed.
+    let months: Vec<Period> = last_of_year
+        .iter()
+        .flat_map(|(year, last)| (1..=last.month).filter_map(move |m| Period::new(*year, m)))
+        .filter(|p| !full.contains(p))
+        .collect();
+    let history_cache = cache::HistoryCache::new(&opts.out);
+    let mut history: BTreeMap<Period, Vec<MetricValue>> = months
+        .par_iter()
+        .map(|p| {
+            let key = history_cache.key(pipeline, &read, *p);
+            let cached = (!settings.no_cache)
+                .then(|| history_cache.get(&key))
+                .flatten();
+            let metrics = cached.unwrap_or_else(|| {
+                let m = state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed)
+                    .metrics;
+                if let Err(e) = history_cache.put(&key, &m) {
+                    eprintln!("warning: could not write the history cache: {e}");
+                }
+                m
+            });
+            (*p, metrics)
+        })
+        .collect();
+    for (p, s) in &states {
+        history.insert(*p, s.metrics.clone());
     }
     timings.identity_ms = ms(t);
 
@@ -344,6 +379,7 @@ pub fn run_with(
             &read,
             &outcomes,
             &states,
+            &history,
             &inputs,
             period,
             &mut timings,
@@ -482,6 +518,7 @@ fn write_period(
     read: &[ReadFile],
     outcomes: &[SheetOutcome],
     states: &BTreeMap<Period, state::PeriodState>,
+    metric_history: &BTreeMap<Period, Vec<MetricValue>>,
     inputs: &[InputManifest],
     period: Period,
     timings: &mut Timings,
@@ -489,14 +526,14 @@ fn write_period(
     let t = Instant::now();
     let state = &states[&period];
     let (issues, unreadable) = period_issues(pipeline, read, discovery, period);
-    let history: Vec<(Period, Vec<MetricValue>)> = states
+    let history: Vec<(Period, Vec<MetricValue>)> = metric_history
         .range(
             Period {
                 year: period.year,
                 month: 1,
             }..=period,
         )
-        .map(|(p, s)| (*p, s.metrics.clone()))
+        .map(|(p, m)| (*p, m.clone()))
         .collect();
     let mut accounting = Accounting::default();
     for o in outcomes.iter().filter(|o| o.period == period) {

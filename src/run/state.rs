@@ -31,12 +31,25 @@ pub struct FirstListed(BTreeMap<(String, i32), BTreeMap<String, BTreeMap<String,
 
 impl FirstListed {
     pub fn new(pipeline: &Pipeline, outcomes: &[SheetOutcome]) -> FirstListed {
+        use rayon::prelude::*;
+        // The keys of every sheet, in parallel (normalising names is the costly part).
+        let keyed: Vec<(&SheetOutcome, Vec<String>)> = outcomes
+            .par_iter()
+            .filter_map(|o| {
+                let rt = pipeline.return_type(o.return_id.as_deref()?)?;
+                o.filer.as_ref()?;
+                Some((
+                    o,
+                    o.records
+                        .iter()
+                        .filter_map(|rec| identity::record_key(rt, rec))
+                        .collect(),
+                ))
+            })
+            .collect();
         let mut out = FirstListed::default();
-        for o in outcomes {
+        for (o, keys) in keyed {
             let (Some(rid), Some(f)) = (&o.return_id, &o.filer) else {
-                continue;
-            };
-            let Some(rt) = pipeline.return_type(rid) else {
                 continue;
             };
             let h = out
@@ -45,12 +58,10 @@ impl FirstListed {
                 .or_default()
                 .entry(f.name.clone())
                 .or_default();
-            for rec in &o.records {
-                if let Some(k) = identity::record_key(rt, rec) {
-                    let e = h.entry(k).or_insert(o.period);
-                    if o.period < *e {
-                        *e = o.period;
-                    }
+            for k in keys {
+                let e = h.entry(k).or_insert(o.period);
+                if o.period < *e {
+                    *e = o.period;
                 }
             }
         }
