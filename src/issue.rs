@@ -48,6 +48,8 @@ pub enum Rule {
     UnreadableFile,
     IgnoredFile,
     Conflict,
+    /// A code (统一社会信用代码) of the wrong length, characters or check digit.
+    InvalidCode,
 }
 
 impl Rule {
@@ -71,6 +73,7 @@ impl Rule {
             Rule::UnreadableFile => "unreadable_file",
             Rule::IgnoredFile => "ignored_file",
             Rule::Conflict => "conflict",
+            Rule::InvalidCode => "invalid_code",
         }
     }
 }

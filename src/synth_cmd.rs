@@ -3,6 +3,7 @@
 
 use crate::cli::SynthArgs;
 use crate::pipeline::{CmpOp, Condition, Pipeline};
+use crate::synth::registers::RegistersReference;
 use crate::synth::{NamedWithAliases, SynthOptions, SynthReference};
 use anyhow::{anyhow, Context};
 
@@ -12,12 +13,21 @@ pub fn reference(p: &Pipeline) -> anyhow::Result<SynthReference> {
         .synth
         .as_ref()
         .ok_or_else(|| anyhow!("pipeline `{}` has no [synth] section", p.source))?;
+    let key = |v: &Option<String>, name: &str| {
+        v.clone().ok_or_else(|| anyhow!("[synth] has no `{name}`"))
+    };
+    let (ledger_return, talent_return) = (
+        key(&s.ledger_return, "ledger_return")?,
+        key(&s.talent_return, "talent_return")?,
+    );
+    let manufacturing_filter = key(&s.manufacturing_filter, "manufacturing_filter")?;
+    let big_filter = key(&s.big_filter, "big_filter")?;
     let ledger = p
-        .return_type(&s.ledger_return)
-        .ok_or_else(|| anyhow!("no return `{}`", s.ledger_return))?;
+        .return_type(&ledger_return)
+        .ok_or_else(|| anyhow!("no return `{ledger_return}`"))?;
     let talent = p
-        .return_type(&s.talent_return)
-        .ok_or_else(|| anyhow!("no return `{}`", s.talent_return))?;
+        .return_type(&talent_return)
+        .ok_or_else(|| anyhow!("no return `{talent_return}`"))?;
     let vocab_of = |col: &str| {
         ledger
             .columns
@@ -41,7 +51,7 @@ pub fn reference(p: &Pipeline) -> anyhow::Result<SynthReference> {
     let stages = vocab_of("stage")?;
     let mfg = p
         .filters
-        .get(&s.manufacturing_filter)
+        .get(&manufacturing_filter)
         .into_iter()
         .flatten()
         .find_map(|c| match c {
@@ -50,7 +60,7 @@ pub fn reference(p: &Pipeline) -> anyhow::Result<SynthReference> {
         });
     let big = p
         .filters
-        .get(&s.big_filter)
+        .get(&big_filter)
         .into_iter()
         .flatten()
         .find_map(|c| match c {
@@ -73,9 +83,9 @@ pub fn reference(p: &Pipeline) -> anyhow::Result<SynthReference> {
                 aliases: p.filer_aliases(c).into_iter().filter(|a| a != c).collect(),
             })
             .collect(),
-        ledger_bureau: s.ledger_bureau.clone(),
-        talent_bureau: s.talent_bureau.clone(),
-        housing_bureau: s.housing_bureau.clone(),
+        ledger_bureau: key(&s.ledger_bureau, "ledger_bureau")?,
+        talent_bureau: key(&s.talent_bureau, "talent_bureau")?,
+        housing_bureau: key(&s.housing_bureau, "housing_bureau")?,
         chains: named(chains),
         non_key_chain_words: chains
             .none_words()
@@ -86,14 +96,82 @@ pub fn reference(p: &Pipeline) -> anyhow::Result<SynthReference> {
         manufacturing_sector: mfg.ok_or_else(|| {
             anyhow!(
                 "filter `{}` has no `sector eq` condition",
-                s.manufacturing_filter
+                manufacturing_filter
             )
         })?,
         stages: named(stages),
         ledger_spellings: spellings(ledger),
         talent_spellings: spellings(talent),
         big_project_threshold_yi: big
-            .ok_or_else(|| anyhow!("filter `{}` has no `ge` condition", s.big_filter))?,
+            .ok_or_else(|| anyhow!("filter `{big_filter}` has no `ge` condition"))?,
+    })
+}
+
+/// The register generator's reference data (`[synth] kind = "registers"`).
+pub fn registers_reference(p: &Pipeline) -> anyhow::Result<RegistersReference> {
+    let s = p
+        .synth
+        .as_ref()
+        .ok_or_else(|| anyhow!("pipeline `{}` has no [synth] section", p.source))?;
+    let key = |v: &Option<String>, name: &str| {
+        v.clone().ok_or_else(|| anyhow!("[synth] has no `{name}`"))
+    };
+    let ev = key(&s.event_return, "event_return")?;
+    let en = key(&s.enterprise_return, "enterprise_return")?;
+    let ev = p
+        .return_type(&ev)
+        .ok_or_else(|| anyhow!("no return `{ev}`"))?;
+    let en = p
+        .return_type(&en)
+        .ok_or_else(|| anyhow!("no return `{en}`"))?;
+    let named = |v: &crate::pipeline::Vocabulary| -> Vec<NamedWithAliases> {
+        v.values
+            .iter()
+            .enumerate()
+            .map(|(i, n)| NamedWithAliases {
+                name: n.clone(),
+                aliases: v.aliases(i).into_iter().filter(|a| a != n).collect(),
+            })
+            .collect()
+    };
+    let vocab_of = |rt: &crate::pipeline::ReturnType, col: &str| {
+        rt.columns
+            .iter()
+            .find(|c| c.name == col)
+            .and_then(|c| p.vocabulary(&c.kind))
+            .map(named)
+            .ok_or_else(|| anyhow!("return `{}` has no coded column `{col}`", rt.id))
+    };
+    let spellings = |rt: &crate::pipeline::ReturnType| {
+        rt.columns
+            .iter()
+            .map(|c| (c.name.clone(), c.spellings.clone()))
+            .collect()
+    };
+    let filer = |name: &str| NamedWithAliases {
+        name: name.to_string(),
+        aliases: p
+            .filer_aliases(name)
+            .into_iter()
+            .filter(|a| a != name)
+            .collect(),
+    };
+    let bureau = key(&s.bureau, "bureau")?;
+    Ok(RegistersReference {
+        city: p.city.clone(),
+        units: p.counties.iter().map(|c| filer(c)).collect(),
+        bureau: filer(&bureau),
+        event_spellings: spellings(ev),
+        enterprise_spellings: spellings(en),
+        event_title: ev.name.clone(),
+        enterprise_title: en.name.clone(),
+        organisers: vocab_of(ev, "organiser")?,
+        event_kinds: vocab_of(ev, "event_kind")?,
+        tags: vocab_of(en, "tags")?,
+        events_metric: key(&s.events_metric, "events_metric")?,
+        enterprises_metric: key(&s.enterprises_metric, "enterprises_metric")?,
+        in_park_metric: key(&s.in_park_metric, "in_park_metric")?,
+        in_incubator_metric: key(&s.in_incubator_metric, "in_incubator_metric")?,
     })
 }
 
@@ -102,6 +180,28 @@ pub fn run(args: SynthArgs) -> anyhow::Result<i32> {
         Some(p) => Pipeline::load(p)?,
         None => Pipeline::embedded_default()?,
     };
+    let kind = pipeline
+        .synth
+        .as_ref()
+        .and_then(|s| s.kind.as_deref())
+        .unwrap_or("ledger");
+    if kind == "registers" {
+        let reference = registers_reference(&pipeline)?;
+        let (files, enterprises) = crate::synth::registers::generate(
+            &reference,
+            args.year,
+            args.months,
+            args.seed,
+            &args.out,
+        )
+        .with_context(|| format!("Failed to generate returns into `{}`", args.out.display()))?;
+        println!(
+            "wrote {files} files ({enterprises} enterprises) into {}; expected figures in {}",
+            args.out.display(),
+            args.out.join("expected.json").display()
+        );
+        return Ok(0);
+    }
     let reference = reference(&pipeline)?;
     let opts = SynthOptions {
         year: args.year,

@@ -16,7 +16,11 @@ pub enum DType {
 impl DType {
     pub fn of(kind: &ColumnKind) -> DType {
         match kind {
-            ColumnKind::Text | ColumnKind::County | ColumnKind::Vocabulary(_) => DType::Text,
+            ColumnKind::Text
+            | ColumnKind::County
+            | ColumnKind::Vocabulary(_)
+            | ColumnKind::Tags(_) => DType::Text,
+            ColumnKind::Bool => DType::Bool,
             ColumnKind::Money { .. } | ColumnKind::Number { .. } => DType::Float,
             ColumnKind::Date => DType::Date,
         }

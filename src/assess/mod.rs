@@ -16,6 +16,9 @@ use crate::pipeline::{CmpOp, Condition};
 use crate::record::Value;
 use crate::table::Table;
 
+/// How a tags column's canonical values are joined in the stored text.
+pub const TAG_SEPARATOR: char = '、';
+
 /// Conditions resolved against a table's columns once, then tested row by row.
 pub struct Matcher<'a> {
     conds: Vec<(Option<usize>, &'a Condition)>,
@@ -57,6 +60,11 @@ impl<'a> Matcher<'a> {
                 },
                 Condition::NotNull(_) => !v.is_null(),
                 Condition::IsNull(_) => v.is_null(),
+                Condition::IsTrue(_) => matches!(v, Value::Bool(true)),
+                Condition::IsFalse(_) => matches!(v, Value::Bool(false)),
+                Condition::Contains(_, tag) => v
+                    .as_text()
+                    .is_some_and(|t| t.split(TAG_SEPARATOR).any(|x| x == tag)),
                 Condition::InYearToPeriod(_) => v
                     .as_date()
                     .is_some_and(|d| d >= self.year_start && d <= self.period_end),

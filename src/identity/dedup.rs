@@ -80,6 +80,7 @@ fn text_key(v: &Value) -> Option<String> {
     match v {
         Value::Text(s) => Some(identity_key(s)).filter(|k| !k.is_empty()),
         Value::Number(n) => Some(crate::ingest::format_number_public(*n)),
+        Value::Date(d) => Some(d.to_string()),
         _ => None,
     }
 }
@@ -117,7 +118,7 @@ pub fn current_table(
     for (si, s) in snapshots.iter().enumerate() {
         for o in &s.sheets {
             for rec in &o.records {
-                let id = text_key(&rec.values[id_col]);
+                let id = id_col.and_then(|c| text_key(&rec.values[c]));
                 let pair = fallback_key(rt, rec);
                 let key = id.clone().or_else(|| pair.clone()).unwrap_or_default();
                 let first_reported = history
@@ -354,5 +355,8 @@ fn fallback_key(rt: &ReturnType, rec: &Record) -> Option<String> {
 
 /// The record key of a row as [`current_table`] computes it (id, else the fallback columns).
 pub fn record_key(rt: &ReturnType, rec: &Record) -> Option<String> {
-    text_key(&rec.values[rt.identity.id]).or_else(|| fallback_key(rt, rec))
+    rt.identity
+        .id
+        .and_then(|c| text_key(&rec.values[c]))
+        .or_else(|| fallback_key(rt, rec))
 }

@@ -1,6 +1,7 @@
 //! Recognise & normalise: turns a sheet's cells into canonical records of its return type,
 //! with every row accounted for (accepted, rejected or skipped) and every problem located.
 
+pub mod codes;
 pub mod filer;
 pub mod header;
 mod rows;

@@ -1,13 +1,15 @@
 //! Row classification (data, blank, total, footer) and conversion of data rows into
 //! canonical values, with a located issue for everything that cannot be accepted.
 
+use super::codes::{check_uscc, read_bool, split_tags};
 use super::header::HeaderMatch;
 use super::value::{read_date, read_number, ValueError};
 use super::SheetOutcome;
 use crate::ingest::{Cell, Sheet};
 use crate::issue::{Issue, Rule, Severity};
 use crate::pipeline::{
-    Column, ColumnKind, Filer, FilerKind, MoneyUnit, Pipeline, Resolved, ReturnType, UnknownPolicy,
+    Check, Column, ColumnKind, Filer, FilerKind, MoneyUnit, Pipeline, Resolved, ReturnType,
+    UnknownPolicy,
 };
 use crate::record::{Record, Value};
 
@@ -212,8 +214,47 @@ pub(super) fn convert_rows(
                         Value::Null
                     }
                     c if c.is_empty() => Value::Null,
-                    c => Value::Text(crate::text::nfkc(&c.display())),
+                    c => match col.check {
+                        None => Value::Text(crate::text::nfkc(&c.display())),
+                        Some(Check::Uscc) => match check_uscc(&c.display()) {
+                            Ok(code) => Value::Text(code),
+                            Err(message) => {
+                                ctx.issue(
+                                    Severity::Error,
+                                    Rule::InvalidCode,
+                                    Some(r),
+                                    grid_col,
+                                    Some(col),
+                                    raw.clone(),
+                                    format!("“{}”：{message}", col.label),
+                                );
+                                Value::Null
+                            }
+                        },
+                    },
                 },
+                ColumnKind::Bool => match read_bool(&cell) {
+                    Ok(Some(b)) => Value::Bool(b),
+                    Ok(None) => Value::Null,
+                    Err(()) => {
+                        if let Cell::Error(e) = &cell {
+                            error_cell(&mut ctx, r, grid_col, col, e);
+                        } else {
+                            let raw_s = raw.clone().unwrap_or_default();
+                            ctx.issue(
+                                Severity::Error,
+                                Rule::UnknownValue,
+                                Some(r),
+                                grid_col,
+                                Some(col),
+                                raw.clone(),
+                                format!("“{}”的值“{raw_s}”无法识别，请填写“是”或“否”", col.label),
+                            );
+                        }
+                        Value::Null
+                    }
+                },
+                ColumnKind::Tags(_) => convert_tags(&mut ctx, r, grid_col, col, &cell),
                 ColumnKind::County | ColumnKind::Vocabulary(_) => {
                     convert_coded(&mut ctx, r, grid_col, col, &cell)
                 }
@@ -432,7 +473,10 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
                     c,
                     Some(col),
                     Some(raw.clone()),
-                    format!("“{raw}”不是本市的县（市、区），请填写规范名称：{allowed}"),
+                    format!(
+                        "“{raw}”不是本市的{}，请填写规范名称：{allowed}",
+                        pipeline.unit_label
+                    ),
                 );
             } else if vocab.unknown == UnknownPolicy::Reject {
                 ctx.issue(
@@ -452,6 +496,72 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
             }
             Value::Null
         }
+    }
+}
+
+/// A tags cell: every part must be a value of the vocabulary (or a "no value" word); unknown
+/// parts follow the vocabulary's `unknown` policy. Stored as the canonical values joined by
+/// "、" in vocabulary order.
+fn convert_tags(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: &Cell) -> Value {
+    let Some(vocab) = ctx.pipeline.vocabulary(&col.kind) else {
+        return Value::Null;
+    };
+    if let Cell::Error(e) = cell {
+        error_cell(ctx, r, c, col, e);
+        return Value::Null;
+    }
+    let raw = cell.display();
+    let mut found = vec![false; vocab.values.len()];
+    let mut unknown = Vec::new();
+    for part in split_tags(&raw) {
+        match vocab.resolve(&part) {
+            Resolved::Value(i) => found[i] = true,
+            Resolved::NoValue => {}
+            Resolved::Unknown => unknown.push(part),
+        }
+    }
+    if !unknown.is_empty() {
+        let allowed = vocab.values.join("、");
+        let words = unknown.join("、");
+        if vocab.unknown == UnknownPolicy::Reject {
+            ctx.issue(
+                Severity::Error,
+                Rule::UnknownValue,
+                Some(r),
+                c,
+                Some(col),
+                Some(raw.clone()),
+                format!(
+                    "“{}”中的“{words}”无法识别，请只填写以下各项（可多选，用“、”分隔）：{allowed}",
+                    col.label
+                ),
+            );
+            return Value::Null;
+        }
+        ctx.issue(
+            Severity::Warning,
+            Rule::UnknownValue,
+            Some(r),
+            c,
+            Some(col),
+            Some(raw.clone()),
+            format!(
+                "“{}”中的“{words}”不在名单内，已忽略；如属名单内，请按规范名称填写：{allowed}",
+                col.label
+            ),
+        );
+    }
+    let tags: Vec<&str> = vocab
+        .values
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| **f)
+        .map(|(v, _)| v.as_str())
+        .collect();
+    if tags.is_empty() {
+        Value::Null
+    } else {
+        Value::Text(tags.join(&crate::assess::TAG_SEPARATOR.to_string()))
     }
 }
 
@@ -941,6 +1051,103 @@ mod tests {
                 o.accounting.skipped_total
             ),
             (1, 0, 1)
+        );
+    }
+
+    #[test]
+    fn bool_tags_and_credit_codes_are_read_or_rejected_in_place() {
+        let p = Pipeline::from_text(
+            "z.toml",
+            include_str!("../../pipelines/zhenjiang-tech.toml"),
+        )
+        .unwrap();
+        let sheet = Sheet {
+            name: "企业".into(),
+            first_row: 0,
+            first_col: 0,
+            rows: vec![
+                vec![t("填报单位：镇江经开区")],
+                vec![
+                    t("企业名称"),
+                    t("统一社会信用代码"),
+                    t("是否重点园区"),
+                    t("是否在孵"),
+                    t("企业类型"),
+                    t("落户时间"),
+                ],
+                vec![
+                    t("甲"),
+                    t("９１３５０１００ｍ０００１００ｙ４３"),
+                    t("√"),
+                    t("否"),
+                    t("高企，科小/小巨人"),
+                    t("2024-02-03"),
+                ],
+                vec![
+                    t("乙"),
+                    t("91350100M000100Y44"),
+                    t("是"),
+                    t("是"),
+                    t(""),
+                    t("2024-02-03"),
+                ],
+                vec![
+                    t("丙"),
+                    t("91350100M000100Y43"),
+                    t("待定"),
+                    t("是"),
+                    t(""),
+                    t("2024-02-03"),
+                ],
+                vec![
+                    t("丁"),
+                    t("91350100M000100Y43"),
+                    t("是"),
+                    t("是"),
+                    t("独角兽"),
+                    t("2024-02-03"),
+                ],
+            ],
+        };
+        let file = InputFile {
+            path: "x.xlsx".into(),
+            rel: "2024-02/x.xlsx".into(),
+            period: "2024-02".parse().unwrap(),
+        };
+        let o = super::super::normalise_sheet(&file, &sheet, &p, None);
+        let rt = p.return_type("enterprises").unwrap();
+        let col = |n: &str| rt.column_index(n).unwrap();
+        assert_eq!(o.accounting.rows_accepted, 1);
+        let rec = &o.records[0];
+        assert_eq!(
+            rec.values[col("credit_code")],
+            Value::Text("91350100M000100Y43".into())
+        );
+        assert_eq!(rec.values[col("county")], Value::Text("镇江新区".into()));
+        assert_eq!(rec.values[col("in_key_park")], Value::Bool(true));
+        assert_eq!(rec.values[col("in_incubator")], Value::Bool(false));
+        assert_eq!(
+            rec.values[col("tags")],
+            Value::Text("科技型中小企业、高新技术企业、专精特新“小巨人”".into())
+        );
+        let got: Vec<(String, Rule)> = o
+            .issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .map(|i| (i.cell.clone().unwrap_or_default(), i.rule))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("B4".to_string(), Rule::InvalidCode),
+                ("C5".to_string(), Rule::UnknownValue),
+                ("E6".to_string(), Rule::UnknownValue),
+            ]
+        );
+        assert!(
+            o.issues[0].message.contains("第18位应为“3”"),
+            "{}",
+            o.issues[0].message
         );
     }
 }

@@ -30,6 +30,9 @@ impl Problems {
     }
 }
 
+/// The first-level units' name when `reference.unit_label` is not given.
+pub const DEFAULT_UNIT_LABEL: &str = "县(市、区)";
+
 fn expand(form: &str, name: &str, short: &str) -> String {
     form.replace("{name}", name).replace("{short}", short)
 }
@@ -118,6 +121,10 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         }
     }
     let counties: Vec<String> = r.counties.iter().map(|c| c.name.clone()).collect();
+    let unit_label = r
+        .unit_label
+        .clone()
+        .unwrap_or_else(|| DEFAULT_UNIT_LABEL.to_string());
     let county_vocabulary =
         build_vocabulary("county", county_entries, Vec::new(), UnknownPolicy::Reject);
 
@@ -214,8 +221,13 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
                     for c in conds {
                         if let Some(rt) = rt {
                             let col = condition_column(c);
-                            if rt.column_index(col).is_none() {
-                                p.add(format!("{path}[{i}]"), format!("filter `{n}` uses column `{col}`, which table `{}` does not have", rt.table));
+                            match rt.column_index(col) {
+                                None => p.add(format!("{path}[{i}]"), format!("filter `{n}` uses column `{col}`, which table `{}` does not have", rt.table)),
+                                Some(ci) => {
+                                    if let Some(msg) = condition_kind_problem(c, &rt.columns[ci].kind, &vocabularies) {
+                                        p.add(format!("{path}[{i}]"), format!("filter `{n}`: {msg}"));
+                                    }
+                                }
                             }
                         }
                         out.push(c.clone());
@@ -444,38 +456,95 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         .as_ref()
         .map(|r| compile_report(&mut p, r, &metrics, &returns, &filters));
     if let Some(s) = &raw.synth {
-        for (key, rid) in [
-            ("ledger_return", &s.ledger_return),
-            ("talent_return", &s.talent_return),
-        ] {
-            if !returns.iter().any(|r| &r.id == rid) {
-                p.add(format!("synth.{key}"), format!("no return type `{rid}`"));
+        let kind = s.kind.as_deref().unwrap_or("ledger");
+        let (return_keys, bureau_keys, filter_keys, metric_keys): (
+            Vec<(&str, &Option<String>)>,
+            Vec<(&str, &Option<String>)>,
+            Vec<(&str, &Option<String>)>,
+            Vec<(&str, &Option<String>)>,
+        ) = match kind {
+            "ledger" => (
+                vec![
+                    ("ledger_return", &s.ledger_return),
+                    ("talent_return", &s.talent_return),
+                ],
+                vec![
+                    ("ledger_bureau", &s.ledger_bureau),
+                    ("talent_bureau", &s.talent_bureau),
+                    ("housing_bureau", &s.housing_bureau),
+                ],
+                vec![
+                    ("manufacturing_filter", &s.manufacturing_filter),
+                    ("big_filter", &s.big_filter),
+                ],
+                vec![],
+            ),
+            "registers" => (
+                vec![
+                    ("event_return", &s.event_return),
+                    ("enterprise_return", &s.enterprise_return),
+                ],
+                vec![("bureau", &s.bureau)],
+                vec![],
+                vec![
+                    ("events_metric", &s.events_metric),
+                    ("enterprises_metric", &s.enterprises_metric),
+                    ("in_park_metric", &s.in_park_metric),
+                    ("in_incubator_metric", &s.in_incubator_metric),
+                ],
+            ),
+            other => {
+                p.add(
+                    "synth.kind",
+                    format!("`{other}` is not \"ledger\" or \"registers\""),
+                );
+                (vec![], vec![], vec![], vec![])
             }
-        }
-        for (key, b) in [
-            ("ledger_bureau", &s.ledger_bureau),
-            ("talent_bureau", &s.talent_bureau),
-            ("housing_bureau", &s.housing_bureau),
-        ] {
-            if !filers
-                .iter()
-                .any(|f| &f.name == b && f.kind == FilerKind::Bureau)
-            {
+        };
+        let need = |p: &mut Problems, key: &str, v: &Option<String>| -> Option<String> {
+            if v.is_none() {
                 p.add(
                     format!("synth.{key}"),
-                    format!("`{b}` is not one of reference.bureaus"),
+                    format!("is required for kind `{kind}`"),
                 );
             }
+            v.clone()
+        };
+        for (key, v) in return_keys {
+            if let Some(rid) = need(&mut p, key, v) {
+                if !returns.iter().any(|r| r.id == rid) {
+                    p.add(format!("synth.{key}"), format!("no return type `{rid}`"));
+                }
+            }
         }
-        for (key, f) in [
-            ("manufacturing_filter", &s.manufacturing_filter),
-            ("big_filter", &s.big_filter),
-        ] {
-            if !filters.contains_key(f) {
-                p.add(
-                    format!("synth.{key}"),
-                    format!("no filter `{f}` in [filters]"),
-                );
+        for (key, v) in bureau_keys {
+            if let Some(b) = need(&mut p, key, v) {
+                if !filers
+                    .iter()
+                    .any(|f| f.name == b && f.kind == FilerKind::Bureau)
+                {
+                    p.add(
+                        format!("synth.{key}"),
+                        format!("`{b}` is not one of reference.bureaus"),
+                    );
+                }
+            }
+        }
+        for (key, v) in filter_keys {
+            if let Some(f) = need(&mut p, key, v) {
+                if !filters.contains_key(&f) {
+                    p.add(
+                        format!("synth.{key}"),
+                        format!("no filter `{f}` in [filters]"),
+                    );
+                }
+            }
+        }
+        for (key, v) in metric_keys {
+            if let Some(m) = need(&mut p, key, v) {
+                if !metrics.iter().any(|x| x.id == m) {
+                    p.add(format!("synth.{key}"), format!("no metric `{m}`"));
+                }
             }
         }
     }
@@ -490,6 +559,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         hash,
         source: source.to_string(),
         counties,
+        unit_label,
         filers,
         filer_lookup,
         county_vocabulary,
@@ -742,12 +812,49 @@ fn compile_return(
             "number" => ColumnKind::Number {
                 unit: c.unit.clone(),
             },
+            "bool" => ColumnKind::Bool,
+            "tags" => match &c.vocabulary {
+                Some(v) if vocabularies.contains_key(v) => ColumnKind::Tags(v.clone()),
+                Some(v) => {
+                    p.add(
+                        format!("{cpath}.vocabulary"),
+                        format!("no vocabulary `{v}` in reference.vocabularies"),
+                    );
+                    ColumnKind::Text
+                }
+                None => {
+                    p.add(
+                        format!("{cpath}.vocabulary"),
+                        "a tags column needs `vocabulary`",
+                    );
+                    ColumnKind::Text
+                }
+            },
             other => {
                 p.add(
                     format!("{cpath}.type"),
-                    format!("`{other}` is not text, county, vocabulary, money, number or date"),
+                    format!("`{other}` is not text, county, vocabulary, money, number, date, bool or tags"),
                 );
                 ColumnKind::Text
+            }
+        };
+        let check = match c.check.as_deref() {
+            None => None,
+            Some("uscc") => {
+                if kind != ColumnKind::Text {
+                    p.add(
+                        format!("{cpath}.check"),
+                        "`uscc` applies to text columns only",
+                    );
+                }
+                Some(Check::Uscc)
+            }
+            Some(other) => {
+                p.add(
+                    format!("{cpath}.check"),
+                    format!("`{other}` is not \"uscc\""),
+                );
+                None
             }
         };
         if c.spellings.is_empty() {
@@ -785,6 +892,7 @@ fn compile_return(
             derive_from_dates: Vec::new(),
             not_after_period: c.not_after_period,
             max: c.max,
+            check,
             spellings: c.spellings.clone(),
         });
     }
@@ -815,8 +923,15 @@ fn compile_return(
         }
         columns[i].derive_from_dates = derived;
     }
+    if rr.identity.id.is_none() && rr.identity.fallback.is_empty() {
+        p.add(format!("{path}.identity"), "give `id`, `fallback` or both");
+    }
     let identity = Identity {
-        id: index(p, "identity.id", &rr.identity.id),
+        id: rr
+            .identity
+            .id
+            .as_ref()
+            .map(|id| index(p, "identity.id", id)),
         fallback: rr
             .identity
             .fallback
@@ -876,8 +991,11 @@ fn compile_condition(p: &mut Problems, path: &str, c: &RawCondition) -> Option<C
         "not_null" => Some(Condition::NotNull(col)),
         "is_null" => Some(Condition::IsNull(col)),
         "in_year_to_period" => Some(Condition::InYearToPeriod(col)),
+        "is_true" => Some(Condition::IsTrue(col)),
+        "is_false" => Some(Condition::IsFalse(col)),
+        "contains" => text().map(|v| Condition::Contains(col, v)),
         other => {
-            p.add(format!("{path}.op"), format!("`{other}` is not eq, ne, ge, gt, le, lt, not_null, is_null or in_year_to_period"));
+            p.add(format!("{path}.op"), format!("`{other}` is not eq, ne, ge, gt, le, lt, not_null, is_null, in_year_to_period, is_true, is_false or contains"));
             return None;
         }
     };
@@ -887,7 +1005,7 @@ fn compile_condition(p: &mut Problems, path: &str, c: &RawCondition) -> Option<C
             format!(
                 "op `{}` needs a {} value",
                 c.op,
-                if matches!(c.op.as_str(), "eq" | "ne") {
+                if matches!(c.op.as_str(), "eq" | "ne" | "contains") {
                     "text"
                 } else {
                     "number"
@@ -898,6 +1016,29 @@ fn compile_condition(p: &mut Problems, path: &str, c: &RawCondition) -> Option<C
     cond
 }
 
+/// Why a condition cannot apply to a column of this kind, if it cannot.
+fn condition_kind_problem(
+    c: &Condition,
+    kind: &ColumnKind,
+    vocabularies: &BTreeMap<String, Vocabulary>,
+) -> Option<String> {
+    match (c, kind) {
+        (Condition::IsTrue(col) | Condition::IsFalse(col), k) if *k != ColumnKind::Bool => Some(
+            format!("is_true/is_false need a bool column; `{col}` is not one"),
+        ),
+        (Condition::Contains(col, tag), ColumnKind::Tags(v)) => {
+            let known = vocabularies
+                .get(v)
+                .is_some_and(|v| v.values.iter().any(|x| x == tag));
+            (!known).then(|| format!("`{tag}` is not a value of vocabulary `{v}` (column `{col}`)"))
+        }
+        (Condition::Contains(col, _), _) => {
+            Some(format!("contains needs a tags column; `{col}` is not one"))
+        }
+        _ => None,
+    }
+}
+
 pub fn condition_column(c: &Condition) -> &str {
     match c {
         Condition::Eq(c, _)
@@ -905,7 +1046,10 @@ pub fn condition_column(c: &Condition) -> &str {
         | Condition::Cmp(c, _, _)
         | Condition::NotNull(c)
         | Condition::IsNull(c)
-        | Condition::InYearToPeriod(c) => c,
+        | Condition::InYearToPeriod(c)
+        | Condition::IsTrue(c)
+        | Condition::IsFalse(c)
+        | Condition::Contains(c, _) => c,
     }
 }
 
@@ -957,5 +1101,40 @@ mod tests {
         assert!(err.to_string().contains("t.toml"), "{err}");
         let chain = format!("{:?}", err);
         assert!(chain.contains("colour"), "{chain}");
+    }
+
+    const ZHENJIANG: &str = include_str!("../../pipelines/zhenjiang-tech.toml");
+
+    #[test]
+    fn units_label_filers_and_id_less_identity_are_declared() {
+        let p = Pipeline::from_text("z.toml", ZHENJIANG).unwrap();
+        assert_eq!(p.unit_label, "板块");
+        assert_eq!(p.filer("镇江经开区").unwrap().name, "镇江新区");
+        assert_eq!(p.filer("京口区科技局").unwrap().name, "京口区");
+        assert_eq!(p.filer("镇江市科技局").unwrap().kind, FilerKind::Bureau);
+        let events = p.return_type("events").unwrap();
+        assert_eq!(events.identity.id, None);
+        assert_eq!(events.identity.fallback.len(), 2);
+        let en = p.return_type("enterprises").unwrap();
+        let code = en.column_index("credit_code").unwrap();
+        assert_eq!(en.columns[code].check, Some(Check::Uscc));
+        assert_eq!(
+            Pipeline::embedded_default().unwrap().unit_label,
+            DEFAULT_UNIT_LABEL
+        );
+    }
+
+    #[test]
+    fn bool_and_tags_filters_are_checked_against_their_columns() {
+        let text = ZHENJIANG
+            .replace("value = \"高新技术企业\"", "value = \"独角兽企业\"")
+            .replace(
+                "in_incubator = [{ column = \"in_incubator\", op = \"is_true\" }]",
+                "in_incubator = [{ column = \"park\", op = \"is_true\" }]",
+            );
+        let err = Pipeline::from_text("z.toml", &text).unwrap_err();
+        let msg = format!("{err:?}");
+        assert!(msg.contains("独角兽企业"), "{msg}");
+        assert!(msg.contains("is_true/is_false need a bool column"), "{msg}");
     }
 }

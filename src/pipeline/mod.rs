@@ -31,6 +31,8 @@ pub struct Pipeline {
     /// Where it was loaded from (`embedded:pipelines/jiangmen.toml` for the default).
     pub source: String,
     pub counties: Vec<String>,
+    /// Chinese name of the first-level units (`reference.unit_label`, default "县(市、区)").
+    pub unit_label: String,
     pub filers: Vec<Filer>,
     filer_lookup: BTreeMap<String, usize>,
     pub county_vocabulary: Vocabulary,
@@ -173,7 +175,7 @@ impl Pipeline {
     pub fn vocabulary(&self, kind: &ColumnKind) -> Option<&Vocabulary> {
         match kind {
             ColumnKind::County => Some(&self.county_vocabulary),
-            ColumnKind::Vocabulary(name) => self.vocabularies.get(name),
+            ColumnKind::Vocabulary(name) | ColumnKind::Tags(name) => self.vocabularies.get(name),
             _ => None,
         }
     }
@@ -183,7 +185,9 @@ impl Pipeline {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum FilerKind {
     County,
     Bureau,
@@ -311,6 +315,17 @@ pub enum ColumnKind {
         unit: Option<String>,
     },
     Date,
+    /// Yes/no (是/否 …), stored as a Parquet Boolean.
+    Bool,
+    /// Several values of the named vocabulary in one cell (canonical names joined by "、").
+    Tags(String),
+}
+
+/// A format check on a text column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// 统一社会信用代码 (GB 32100-2015).
+    Uscc,
 }
 
 #[derive(Debug, Clone)]
@@ -323,12 +338,14 @@ pub struct Column {
     pub derive_from_dates: Vec<usize>,
     pub not_after_period: bool,
     pub max: Option<f64>,
+    pub check: Option<Check>,
     pub spellings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Identity {
-    pub id: usize,
+    /// The id column, if the return has one (else rows are identified by `fallback` only).
+    pub id: Option<usize>,
     pub fallback: Vec<usize>,
 }
 
@@ -376,6 +393,10 @@ pub enum Condition {
     NotNull(String),
     IsNull(String),
     InYearToPeriod(String),
+    IsTrue(String),
+    IsFalse(String),
+    /// A tags column holds this canonical tag.
+    Contains(String, String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -101,21 +101,42 @@ pub struct RawReportTable {
     pub sum: Option<String>,
 }
 
+/// Which generator `zhaoshang synth` uses for this pipeline, and the roles it needs.
+/// `kind = "ledger"` (default): project ledger + talent return (keys `ledger_return` …
+/// `big_filter`). `kind = "registers"`: one row per event and one per enterprise (keys
+/// `event_return`, `enterprise_return`, `bureau` and the four `*_metric` ids).
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawSynth {
+    /// "ledger" (default) or "registers".
+    pub kind: Option<String>,
     /// The return type of the project ledger and of the talent return.
-    pub ledger_return: String,
-    pub talent_return: String,
+    pub ledger_return: Option<String>,
+    pub talent_return: Option<String>,
     /// A bureau that also files a ledger repeating county projects.
-    pub ledger_bureau: String,
+    pub ledger_bureau: Option<String>,
     /// The bureau that files the talent figures for every county.
-    pub talent_bureau: String,
+    pub talent_bureau: Option<String>,
     /// The bureau that files the housing figures for every county.
-    pub housing_bureau: String,
+    pub housing_bureau: Option<String>,
     /// Filters that define "manufacturing" and "big project" for the expected figures.
-    pub manufacturing_filter: String,
-    pub big_filter: String,
+    pub manufacturing_filter: Option<String>,
+    pub big_filter: Option<String>,
+    /// registers: the event return (columns event_name, event_date, county, organiser,
+    /// event_kind, place, projects_signed).
+    pub event_return: Option<String>,
+    /// registers: the enterprise return (columns enterprise, credit_code, county, park,
+    /// in_key_park, in_incubator, tags, landed_date).
+    pub enterprise_return: Option<String>,
+    /// registers: a bureau that repeats some units' events and enterprises and lists events
+    /// of its own.
+    pub bureau: Option<String>,
+    /// registers: metric ids whose true values expected.json gives: events counted, enterprises
+    /// counted, of which in key parks, of which in incubators.
+    pub events_metric: Option<String>,
+    pub enterprises_metric: Option<String>,
+    pub in_park_metric: Option<String>,
+    pub in_incubator_metric: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +167,10 @@ pub struct RawReference {
     /// Prefixes removed to make a bureau's `{short}` (e.g. 市).
     #[serde(default)]
     pub bureau_prefixes: Vec<String>,
+    /// Chinese name of the first-level units listed in `counties` (default "县(市、区)"; 镇江:
+    /// "板块"), used in reports, tables, charts and messages. Their scope is still named
+    /// `county` in metrics.json.
+    pub unit_label: Option<String>,
     /// The counties, in report order.
     pub counties: Vec<RawNamed>,
     /// The city bureaus that file returns.
@@ -219,8 +244,9 @@ pub struct RawReturn {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawIdentity {
-    /// The column whose normalised value identifies a row.
-    pub id: String,
+    /// The column whose normalised value identifies a row. Optional: without it rows are
+    /// identified by `fallback` only (e.g. events by name and date).
+    pub id: Option<String>,
     /// When a row lacks `id`: the columns that identify it together.
     #[serde(default)]
     pub fallback: Vec<String>,
@@ -233,10 +259,16 @@ pub struct RawColumn {
     pub name: String,
     /// Chinese label for messages and tables (defaults to the first spelling).
     pub label: Option<String>,
-    /// text | county | vocabulary | money | number | date
+    /// text | county | vocabulary | money | number | date | bool | tags
+    /// - `bool`: 是/否, Y/N, √/×, 1/0, 有/无, true/false (anything else rejects the row);
+    /// - `tags`: several values of `vocabulary` in one cell, separated by 、 , ， / ; ； or
+    ///   spaces, stored as the canonical values joined by "、" in vocabulary order.
     #[serde(rename = "type")]
     pub kind: String,
-    /// For `vocabulary`: which one.
+    /// For `text`: a format check. `uscc` = 18-character 统一社会信用代码 with its GB 32100-2015
+    /// check digit (after NFKC and upper-casing; the stored value is the normalised code).
+    pub check: Option<String>,
+    /// For `vocabulary` and `tags`: which one.
     pub vocabulary: Option<String>,
     /// For money/number: the stored unit (亿元, 万元, 元 for money).
     pub unit: Option<String>,
@@ -265,9 +297,10 @@ pub struct RawColumn {
 pub struct RawCondition {
     /// Column of the metric's table.
     pub column: String,
-    /// eq | ne | ge | gt | le | lt | not_null | is_null | in_year_to_period
+    /// eq | ne | ge | gt | le | lt | not_null | is_null | in_year_to_period | is_true |
+    /// is_false (bool columns) | contains (tags columns: `value` is a canonical tag)
     pub op: String,
-    /// Comparison value for eq/ne (text) and ge/gt/le/lt (number).
+    /// Comparison value for eq/ne/contains (text) and ge/gt/le/lt (number).
     pub value: Option<toml::Value>,
 }
 

@@ -311,9 +311,9 @@ fn conflicts_sheet(
             let note = if kind(&c.kept.filer) == Some(FilerKind::County)
                 && kind(&c.other.filer) != Some(FilerKind::County)
             {
-                "以县(市、区)报送数据为准"
+                format!("以{}报送数据为准", data.pipeline.unit_label)
             } else {
-                "以最新报送数据为准"
+                "以最新报送数据为准".to_string()
             };
             vec![
                 int(n + 1),

@@ -164,7 +164,8 @@ fn body(
         let last = r.ranking.last().map(|x| x.county.as_str()).unwrap_or("");
         let _ = writeln!(
             h,
-            "<p>县(市、区)综合排名第一：{}（{}分）；末位：{}。</p>",
+            "<p>{}综合排名第一：{}（{}分）；末位：{}。</p>",
+            esc(&data.pipeline.unit_label),
             esc(&top.county),
             fmt_num(top.score, 1),
             esc(last)
@@ -277,8 +278,9 @@ fn body(
     if !r.conflicts.is_empty() {
         let _ = writeln!(
             h,
-            "<p>同一项目多方报送不一致{}处（以县(市、区)报送为准），详见各单位校验反馈表。</p>",
-            r.conflicts.len()
+            "<p>同一项目多方报送不一致{}处（以{}报送为准），详见各单位校验反馈表。</p>",
+            r.conflicts.len(),
+            esc(&data.pipeline.unit_label)
         );
     }
     h.push_str("<p class=\"note\">每个单位的退回行及修改要求见 validation/ 目录下的校验反馈表。</p></section>\n");
@@ -362,7 +364,11 @@ fn changes(h: &mut String, data: &ReportData) {
             })
             .collect();
         if moves.is_empty() {
-            h.push_str("<p>县(市、区)排名与上月相同。</p>");
+            let _ = writeln!(
+                h,
+                "<p>{}排名与上月相同。</p>",
+                esc(&data.pipeline.unit_label)
+            );
         } else {
             let _ = writeln!(h, "<p>排名变化：{}。</p>", moves.join("、"));
         }
@@ -401,10 +407,11 @@ fn html_table(h: &mut String, t: &BuiltTable) {
 }
 
 fn laggards(h: &mut String, data: &ReportData, headline: &[&str]) {
+    let unit = &data.pipeline.unit_label;
     let title = if data.kind == ReportKind::Quarterly {
-        "季度点评：落后序时进度的县(市、区)"
+        format!("季度点评：落后序时进度的{unit}")
     } else {
-        "落后序时进度的县(市、区)"
+        format!("落后序时进度的{unit}")
     };
     let _ = writeln!(h, "<section><h2>{title}</h2>");
     h.push_str("<table><thead><tr><th>指标</th><th>落后单位（完成值 / 序时目标）</th></tr></thead><tbody>\n");
@@ -437,7 +444,7 @@ fn laggards(h: &mut String, data: &ReportData, headline: &[&str]) {
     }
     h.push_str("</tbody></table>\n");
     if !any {
-        h.push_str("<p>各县(市、区)均达到序时进度。</p>");
+        let _ = writeln!(h, "<p>各{}均达到序时进度。</p>", esc(unit));
     }
     h.push_str("</section>\n");
 }

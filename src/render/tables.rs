@@ -153,7 +153,7 @@ fn metric_cell(v: Option<f64>, unit: &str) -> TableCell {
 }
 
 fn ranking(data: &ReportData) -> Built {
-    let mut headers = strings(&["排名", "县(市、区)", "综合得分"]);
+    let mut headers = strings(&["排名", &data.pipeline.unit_label, "综合得分"]);
     let terms = data
         .pipeline
         .ranking
@@ -409,7 +409,7 @@ fn funnel_table(data: &ReportData) -> Built {
             _ => None,
         })
         .unwrap_or_default();
-    let mut headers = strings(&["县(市、区)", "项目数"]);
+    let mut headers = strings(&[&data.pipeline.unit_label, "项目数"]);
     for s in &stage_names {
         headers.push(format!("{s}项目数"));
         headers.push(format!("{s}计划投资额{amount_unit}"));

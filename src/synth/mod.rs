@@ -36,6 +36,7 @@ mod grid;
 mod ledger;
 mod ledger_render;
 mod quirks;
+pub mod registers;
 mod rng;
 mod talent;
 mod truth;

@@ -114,7 +114,11 @@ pub fn county_bars(data: &ChartData, title: &str, metric: &str) -> Scene {
     }
     let top = header(&mut s, title, &subtitle(data, unit), &legend);
     if n == 0 {
-        no_data(&mut s, top, "暂无各县(市、区)数据");
+        no_data(
+            &mut s,
+            top,
+            &format!("暂无各{}数据", data.pipeline.unit_label),
+        );
         return s;
     }
     let (left, right, bottom) = (100.0, f64::from(width) - 40.0, 720.0 - 110.0);
