@@ -313,7 +313,9 @@ fn print_summary(pipeline: &Pipeline, o: &RunOutcome) {
     if !m.missing_returns.is_empty() {
         println!("missing returns (未报送): {}", m.missing_returns.join(", "));
     }
-    println!("headline figures (city, year to date):");
+    if !m.metrics.is_empty() {
+        println!("headline figures (city, year to date):");
+    }
     for mv in m.metrics.iter().filter(|x| x.scope == "city") {
         let track = match mv.on_track {
             Some(true) => "on track",
@@ -332,6 +334,26 @@ fn print_summary(pipeline: &Pipeline, o: &RunOutcome) {
     }
     if let Some(top) = m.ranking.first() {
         println!("ranking: 1. {} ({:.1})", top.county, top.score);
+    }
+    if let Some(ind) = &m.indicators {
+        println!("indicators ({}; met / with a value / listed):", ind.year);
+        for s in ind.summary.iter().filter(|s| s.year == ind.year) {
+            let label = match s.scope.as_str() {
+                "group" => s.group.clone().unwrap_or_default(),
+                "national" => "national (*)".to_string(),
+                _ => "all".to_string(),
+            };
+            println!(
+                "  {:<28} {:>3} / {:>3} / {:>3}",
+                label, s.met, s.with_value, s.indicators
+            );
+        }
+        if !ind.missing_units.is_empty() {
+            println!(
+                "  monitoring units without a return: {}",
+                ind.missing_units.join(", ")
+            );
+        }
     }
     let t = &o.timings;
     println!(

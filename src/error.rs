@@ -113,6 +113,12 @@ pub enum OutputError {
         #[source]
         source: arrow::error::ArrowError,
     },
+    #[error("Failed to encode the cache entry `{}`", path.display())]
+    Cache {
+        path: PathBuf,
+        #[source]
+        source: postcard::Error,
+    },
     #[error("Failed to serialise `{}`", path.display())]
     Json {
         path: PathBuf,

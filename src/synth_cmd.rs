@@ -3,6 +3,7 @@
 
 use crate::cli::SynthArgs;
 use crate::pipeline::{CmpOp, Condition, Pipeline};
+use crate::synth::indicators::{IndicatorsReference, SynthIndicator};
 use crate::synth::registers::RegistersReference;
 use crate::synth::{NamedWithAliases, SynthOptions, SynthReference};
 use anyhow::{anyhow, Context};
@@ -175,6 +176,89 @@ pub fn registers_reference(p: &Pipeline) -> anyhow::Result<RegistersReference> {
     })
 }
 
+/// The indicator generator's reference data (`[synth] kind = "indicators"`).
+pub fn indicators_reference(p: &Pipeline) -> anyhow::Result<IndicatorsReference> {
+    let sc = p
+        .scorecard
+        .as_ref()
+        .ok_or_else(|| anyhow!("pipeline `{}` has no [scorecard]", p.source))?;
+    let rt = p
+        .return_type(&sc.return_id)
+        .ok_or_else(|| anyhow!("no return `{}`", sc.return_id))?;
+    let named_of = |v: &crate::pipeline::Vocabulary, i: usize| NamedWithAliases {
+        name: v.values[i].clone(),
+        aliases: v
+            .aliases(i)
+            .into_iter()
+            .filter(|a| *a != crate::text::compact(&v.values[i]))
+            .collect(),
+    };
+    let part_vocab = rt
+        .column_index("part")
+        .and_then(|c| p.vocabulary(&rt.columns[c].kind));
+    let ratings = match sc
+        .rating_vocabulary
+        .as_ref()
+        .and_then(|v| p.vocabularies.get(v))
+    {
+        Some(v) => (0..v.values.len()).map(|i| named_of(v, i)).collect(),
+        None => Vec::new(),
+    };
+    let indicators = sc
+        .indicators
+        .iter()
+        .map(|i| SynthIndicator {
+            key: i.key(),
+            no: i.no,
+            name: i.name.clone(),
+            group: i.group.clone(),
+            unit: i.unit.clone(),
+            part: i.part.as_ref().map(|part| {
+                match part_vocab.and_then(|v| v.index_of(part).map(|k| named_of(v, k))) {
+                    Some(n) => n,
+                    None => NamedWithAliases {
+                        name: part.clone(),
+                        aliases: Vec::new(),
+                    },
+                }
+            }),
+            base: i.base,
+            target: match i.goal {
+                crate::pipeline::Goal::Number(t) => Some(t),
+                crate::pipeline::Goal::Rating(_) => None,
+            },
+            target_rating: match i.goal {
+                crate::pipeline::Goal::Number(_) => None,
+                crate::pipeline::Goal::Rating(k) => Some(k),
+            },
+            national: i.national,
+            monitors: i.monitors.clone(),
+            counts_from: i.counts_from.clone(),
+        })
+        .collect();
+    Ok(IndicatorsReference {
+        city: p.city.clone(),
+        title: rt.name.clone(),
+        spellings: rt
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.spellings.clone()))
+            .collect(),
+        ignored_headers: rt.ignored_headers.iter().cloned().collect(),
+        units: sc
+            .monitors
+            .iter()
+            .map(|m| NamedWithAliases {
+                name: m.clone(),
+                aliases: p.filer_aliases(m).into_iter().filter(|a| a != m).collect(),
+            })
+            .collect(),
+        indicators,
+        ratings,
+        base_year: sc.base_year,
+    })
+}
+
 pub fn run(args: SynthArgs) -> anyhow::Result<i32> {
     let pipeline = match &args.pipeline {
         Some(p) => Pipeline::load(p)?,
@@ -185,6 +269,22 @@ pub fn run(args: SynthArgs) -> anyhow::Result<i32> {
         .as_ref()
         .and_then(|s| s.kind.as_deref())
         .unwrap_or("ledger");
+    if kind == "indicators" {
+        let reference = indicators_reference(&pipeline)?;
+        let (files, rows) =
+            crate::synth::indicators::generate(&reference, args.year, args.seed, &args.out)
+                .with_context(|| {
+                    format!("Failed to generate returns into `{}`", args.out.display())
+                })?;
+        println!(
+            "wrote {files} files ({rows} indicator rows, years {}–{}) into {}; expected figures in {}",
+            reference.base_year + 1,
+            args.year,
+            args.out.display(),
+            args.out.join("expected.json").display()
+        );
+        return Ok(0);
+    }
     if kind == "registers" {
         let reference = registers_reference(&pipeline)?;
         let (files, enterprises) = crate::synth::registers::generate(

@@ -13,7 +13,11 @@ fn every_pipeline_file_loads() {
         }
         let p = zhaoshang::pipeline::Pipeline::load(&path)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(!p.metrics.is_empty(), "{} has no metrics", path.display());
+        assert!(
+            !p.metrics.is_empty() || p.scorecard.is_some(),
+            "{} has no metrics nor indicators",
+            path.display()
+        );
         assert!(
             !p.returns.is_empty(),
             "{} has no return types",

@@ -3,11 +3,15 @@
 
 mod changes;
 mod funnel;
+mod indicators;
 mod metrics;
 mod ranking;
 
 pub use changes::{changes_table, compute_changes, Change};
 pub use funnel::{funnel, FunnelRow};
+pub use indicators::{
+    assess_indicators, indicator_metrics, IndicatorReport, IndicatorRow, IndicatorSummary,
+};
 pub use metrics::{compute_metrics, metric_row, MetricValue};
 pub use ranking::{rank_counties, RankingRow};
 

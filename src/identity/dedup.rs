@@ -113,19 +113,25 @@ pub fn current_table(
     sha_by_file: &BTreeMap<String, String>,
     history: &BTreeMap<String, BTreeMap<String, Period>>,
 ) -> CurrentTables {
-    let id_col = rt.identity.id;
     let mut rows: Vec<Row> = Vec::new();
     for (si, s) in snapshots.iter().enumerate() {
         for o in &s.sheets {
-            for rec in &o.records {
-                let id = id_col.and_then(|c| text_key(&rec.values[c]));
-                let pair = fallback_key(rt, rec);
+            for (ri, rec) in o.records.iter().enumerate() {
+                let (mut id, mut pair) = match o.keys.get(ri) {
+                    Some(k) if o.keys.len() == o.records.len() => k.clone(),
+                    _ => record_keys(rt, rec),
+                };
                 let key = id.clone().or_else(|| pair.clone()).unwrap_or_default();
                 let first_reported = history
                     .get(&s.filer)
                     .and_then(|h| h.get(&key))
                     .copied()
                     .unwrap_or(s.return_period);
+                if rt.identity.per_filer {
+                    let own = |k: Option<String>| k.map(|k| format!("{}|{k}", s.filer));
+                    id = own(id);
+                    pair = own(pair);
+                }
                 rows.push(Row {
                     record: rec,
                     snapshot: si,
@@ -348,9 +354,23 @@ fn fallback_key(rt: &ReturnType, rec: &Record) -> Option<String> {
         .identity
         .fallback
         .iter()
-        .map(|&c| text_key(&rec.values[c]))
+        .map(|&c| match text_key(&rec.values[c]) {
+            None if rt.identity.optional.contains(&c) => Some(String::new()),
+            k => k,
+        })
         .collect();
     parts.map(|p| p.join("|"))
+}
+
+/// A record's identity: its normalised id and its normalised fallback columns joined by `|`.
+pub type RecordKeys = (Option<String>, Option<String>);
+
+/// The identity keys of a record (computed once per sheet, see `SheetOutcome::keys`).
+pub fn record_keys(rt: &ReturnType, rec: &Record) -> RecordKeys {
+    (
+        rt.identity.id.and_then(|c| text_key(&rec.values[c])),
+        fallback_key(rt, rec),
+    )
 }
 
 /// The record key of a row as [`current_table`] computes it (id, else the fallback columns).

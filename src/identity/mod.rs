@@ -3,7 +3,7 @@
 
 mod dedup;
 
-pub use dedup::{current_table, record_key, Conflict, CurrentTables};
+pub use dedup::{current_table, record_key, record_keys, Conflict, CurrentTables, RecordKeys};
 
 use crate::normalise::SheetOutcome;
 use crate::period::Period;

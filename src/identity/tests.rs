@@ -48,6 +48,7 @@ fn ledger(filer: &str, kind: FilerKind, period: &str, records: Vec<Record>) -> S
         accounting: Accounting::default(),
         records,
         issues: vec![],
+        keys: vec![],
     }
 }
 

@@ -81,7 +81,10 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
                 pending_units.push((c, parent.clone()));
                 continue;
             }
-            if is_unit_label(&bottom) || bottom == "金额" || bottom == "数额" {
+            // A unit under a `单位` column is that column's first value, not a sub-header.
+            let unit_column = top == "单位" || top == "计量单位";
+            if (is_unit_label(&bottom) && !unit_column) || bottom == "金额" || bottom == "数额"
+            {
                 markers += 1;
             }
             if is_unit_label(&bottom) && !parent.is_empty() {
@@ -425,5 +428,22 @@ mod tests {
             "填表说明：1.金额单位以表头为准；2.日期按实际填写。",
         ]]);
         assert!(recognise(&note, &p).is_none());
+    }
+
+    #[test]
+    fn a_unit_under_a_unit_column_is_data_not_a_sub_header() {
+        let p = Pipeline::from_text(
+            "ic.toml",
+            include_str!("../../pipelines/jiangmen-innovation-city.toml"),
+        )
+        .unwrap();
+        let s = sheet(vec![
+            vec!["指标编号", "指标名称", "年份", "完成值", "单位"],
+            vec!["21", "科技公共财政支出占比", "2021", "3.87", "%"],
+            vec!["21", "科技公共财政支出占比", "2022", "3.84", "%"],
+        ]);
+        let m = recognise(&s, &p).expect("recognised");
+        assert_eq!(m.header_row, 0);
+        assert_eq!(m.data_start, 1, "the first row with `%` is data");
     }
 }

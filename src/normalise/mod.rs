@@ -62,6 +62,10 @@ pub struct SheetOutcome {
     pub accounting: Accounting,
     pub records: Vec<Record>,
     pub issues: Vec<Issue>,
+    /// Per record, its identity keys (normalised id, normalised fallback columns), computed
+    /// once here and cached with the sheet; empty when not computed.
+    #[serde(default)]
+    pub keys: Vec<crate::identity::RecordKeys>,
 }
 
 /// Normalises every sheet of a workbook.
@@ -99,6 +103,7 @@ pub fn normalise_sheet(
         accounting: Accounting::default(),
         records: Vec::new(),
         issues: Vec::new(),
+        keys: Vec::new(),
     };
     let Some(m) = header::recognise(sheet, pipeline) else {
         let non_empty = sheet
@@ -164,5 +169,10 @@ pub fn normalise_sheet(
         });
     }
     rows::convert_rows(&mut out, sheet, pipeline, rt, &m, filer.as_ref());
+    out.keys = out
+        .records
+        .iter()
+        .map(|r| crate::identity::record_keys(rt, r))
+        .collect();
     out
 }

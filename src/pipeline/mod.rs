@@ -46,6 +46,60 @@ pub struct Pipeline {
     pub funnel: Option<Funnel>,
     pub synth: Option<raw::RawSynth>,
     pub report: Option<Report>,
+    /// A reference-list scorecard (`[scorecard]` and `[[indicators]]`), if declared.
+    pub scorecard: Option<Scorecard>,
+}
+
+/// A reference-list scorecard: indicators with base, target and monitoring units.
+#[derive(Debug, Clone)]
+pub struct Scorecard {
+    /// The return type carrying the values.
+    pub return_id: String,
+    /// Its deduplicated table (`<table>_current`).
+    pub table: String,
+    /// Rating words, best first (empty when no indicator is qualitative).
+    pub ratings: Vec<String>,
+    /// The vocabulary the ratings are read with.
+    pub rating_vocabulary: Option<String>,
+    pub base_year: i32,
+    pub target_year: i32,
+    pub indicators: Vec<Indicator>,
+    /// Every monitoring unit, in reference order.
+    pub monitors: Vec<String>,
+}
+
+/// One indicator × part of a [`Scorecard`].
+#[derive(Debug, Clone)]
+pub struct Indicator {
+    pub no: u32,
+    pub name: String,
+    pub group: String,
+    pub unit: String,
+    pub part: Option<String>,
+    pub base: Option<f64>,
+    pub goal: Goal,
+    pub national: bool,
+    pub monitors: Vec<String>,
+    /// The units whose values count (summed when several).
+    pub counts_from: Vec<String>,
+}
+
+impl Indicator {
+    /// `4.国家级`, or `1` for a one-part indicator.
+    pub fn key(&self) -> String {
+        match &self.part {
+            Some(p) => format!("{}.{p}", self.no),
+            None => self.no.to_string(),
+        }
+    }
+}
+
+/// What an indicator aims at.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Goal {
+    Number(f64),
+    /// Index in [`Scorecard::ratings`] (0 = best) of the lowest rating that meets the target.
+    Rating(usize),
 }
 
 /// The report's declaration (titles, headline metrics, charts, tables).
@@ -347,6 +401,10 @@ pub struct Identity {
     /// The id column, if the return has one (else rows are identified by `fallback` only).
     pub id: Option<usize>,
     pub fallback: Vec<usize>,
+    /// The filer is part of the identity (each filer's row is kept).
+    pub per_filer: bool,
+    /// Fallback columns that may be empty.
+    pub optional: Vec<usize>,
 }
 
 /// A kind of return (报表) and how it is read.

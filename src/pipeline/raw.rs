@@ -18,7 +18,8 @@ pub struct RawPipeline {
     /// Named row filters used by metrics: a list of conditions that must all hold.
     #[serde(default)]
     pub filters: BTreeMap<String, Vec<RawCondition>>,
-    /// The metrics, in report order.
+    /// The metrics, in report order (may be empty for a reference-list scorecard).
+    #[serde(default)]
     pub metrics: Vec<RawMetric>,
     /// Targets by year, then by metric id.
     #[serde(default)]
@@ -31,6 +32,68 @@ pub struct RawPipeline {
     pub synth: Option<RawSynth>,
     /// What the centre reads: titles, headline metrics, charts and ranked tables.
     pub report: Option<RawReport>,
+    /// A reference-list scorecard (e.g. 创新型城市考核指标): which return carries the values of
+    /// the `[[indicators]]` below and how they are read. Required when `indicators` is given.
+    pub scorecard: Option<RawScorecard>,
+    /// The scorecard's reference list: one entry per indicator × part, in report order.
+    #[serde(default)]
+    pub indicators: Vec<RawIndicator>,
+}
+
+/// How the values of a reference-list scorecard are filed. The return must have the columns
+/// `indicator_no` (number), `year` (number) and `value` (text: a number, `2.5%`, or a rating),
+/// and may have `part` (the part of a two-value indicator). Each monitoring unit's row is kept
+/// (give the return `identity.per_filer = true`); a return without `owed_by` is owed by every
+/// unit that monitors an indicator.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawScorecard {
+    /// The return type (id under `[returns]`) of the indicator values.
+    #[serde(rename = "return")]
+    pub return_id: String,
+    /// The vocabulary of ratings of qualitative indicators, best first (e.g. 优秀 > 良好 > 一般 >
+    /// 较差). Required when an indicator is `qualitative`.
+    pub ratings: Option<String>,
+    /// The year of the `base` values and of the `target` values (labels of the report).
+    pub base_year: i32,
+    pub target_year: i32,
+}
+
+/// One indicator (or one part of a two-value indicator) of a reference-list scorecard.
+/// progress = (value − base) ÷ (target − base), whichever side of the base the target lies;
+/// met = the value is on the target's side of it (≥ target when target ≥ base, ≤ target when
+/// target < base); when target = base, progress is 1 if met else 0.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndicator {
+    /// The indicator's number in the plan (the `indicator_no` of the returns).
+    pub no: u32,
+    /// Its name (二级指标).
+    pub name: String,
+    /// Its group (一级指标), for the per-group summary.
+    pub group: String,
+    /// Display unit.
+    #[serde(default)]
+    pub unit: String,
+    /// For an indicator with two values: which one this entry is (the `part` column's value).
+    pub part: Option<String>,
+    /// Base-year value (numeric indicators).
+    pub base: Option<f64>,
+    /// Target value (numeric indicators).
+    pub target: Option<f64>,
+    /// Target rating (qualitative indicators): a value of the `scorecard.ratings` vocabulary.
+    pub target_rating: Option<String>,
+    /// A national assessment indicator (* in the plan).
+    #[serde(default)]
+    pub national: bool,
+    /// Rated (定性评价) instead of measured: `value` is a rating, `target_rating` the goal.
+    #[serde(default)]
+    pub qualitative: bool,
+    /// The monitoring units (监测单位): filers (reference.bureaus or counties) that owe a return.
+    pub monitors: Vec<String>,
+    /// Whose value counts when several units report it (default: the first monitor). Several
+    /// units: the sum of their values (each must have reported).
+    pub counts_from: Option<RawOwedBy>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -108,7 +171,8 @@ pub struct RawReportTable {
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawSynth {
-    /// "ledger" (default) or "registers".
+    /// "ledger" (default), "registers" or "indicators" (yearly indicator returns of the
+    /// monitoring units of `[[indicators]]`; no other key).
     pub kind: Option<String>,
     /// The return type of the project ledger and of the talent return.
     pub ledger_return: Option<String>,
@@ -181,7 +245,7 @@ pub struct RawReference {
     pub vocabularies: BTreeMap<String, RawVocabulary>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Clone)]
 #[serde(untagged)]
 pub enum RawOwedBy {
     Group(String),
@@ -250,6 +314,13 @@ pub struct RawIdentity {
     /// When a row lacks `id`: the columns that identify it together.
     #[serde(default)]
     pub fallback: Vec<String>,
+    /// Rows of different filers are never the same record (the filer is part of the identity):
+    /// each filer's row is kept, e.g. each monitoring unit's value of an indicator.
+    #[serde(default)]
+    pub per_filer: bool,
+    /// Fallback columns that may be empty (an empty value is then part of the key).
+    #[serde(default)]
+    pub optional: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -213,6 +213,11 @@ fn body(
     }
     h.push_str("</div></section>\n");
 
+    // A reference-list scorecard: every indicator against its base and target.
+    if let Some(ind) = &r.indicators {
+        indicators(&mut h, ind);
+    }
+
     // Laggards: per headline metric, the counties behind their target to date (the
     // quarterly review names them; every report lists them).
     laggards(&mut h, data, &headline);
@@ -317,6 +322,71 @@ fn body(
         &data.pipeline.hash[..12.min(data.pipeline.hash.len())]
     );
     Ok(h)
+}
+
+/// The scorecard table of the assessed year and the summary by group.
+fn indicators(h: &mut String, ind: &crate::assess::IndicatorReport) {
+    let _ = writeln!(
+        h,
+        "<section class=\"page\"><h2>考核指标完成情况（{}年）</h2>",
+        ind.year
+    );
+    h.push_str("<table><thead><tr><th>一级指标</th><th>达标</th><th>有数据</th><th>指标数</th></tr></thead><tbody>\n");
+    for s in ind.summary.iter().filter(|s| s.year == ind.year) {
+        let label = match s.scope.as_str() {
+            "group" => esc(s.group.as_deref().unwrap_or("")),
+            "national" => "国家考核指标（*）".to_string(),
+            _ => "<b>全部指标</b>".to_string(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{label}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            s.met, s.with_value, s.indicators
+        );
+    }
+    h.push_str("</tbody></table>\n");
+    let _ = writeln!(
+        h,
+        "<table><thead><tr><th>序号</th><th>指标</th><th>分项</th><th>单位</th><th>完成值</th><th>{}年基数</th><th>{}年目标</th><th>进度</th><th>达标</th><th>计值单位</th></tr></thead><tbody>",
+        ind.base_year, ind.target_year
+    );
+    let num = |v: Option<f64>| v.map(|v| fmt_num(v, 2)).unwrap_or_else(|| "—".into());
+    for row in ind.rows.iter().filter(|x| x.year == ind.year) {
+        let value = match (&row.rating, row.value) {
+            (Some(r), _) => esc(r),
+            (None, v) => num(v),
+        };
+        let target = match &row.target_rating {
+            Some(t) => format!("{}及以上", esc(t)),
+            None => num(row.target),
+        };
+        let met = match row.met {
+            Some(true) => "<span class=\"ok\">达标</span>",
+            Some(false) => "<span class=\"behind\">未达标</span>",
+            None => "<span class=\"behind\">无数据</span>",
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{value}</td><td class=\"num\">{}</td><td class=\"num\">{target}</td><td class=\"num\">{}</td><td>{met}</td><td>{}</td></tr>",
+            row.no,
+            if row.national { "*" } else { "" },
+            esc(&row.name),
+            esc(row.part.as_deref().unwrap_or("")),
+            esc(&row.unit),
+            num(row.base),
+            row.progress.map(fmt_pct).unwrap_or_else(|| "—".into()),
+            esc(&row.counts_from.join("、"))
+        );
+    }
+    h.push_str("</tbody></table>\n");
+    if !ind.missing_units.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"behind\">未报送的监测单位：{}。</p>",
+            esc(&ind.missing_units.join("、"))
+        );
+    }
+    h.push_str("<p class=\"note\">进度 = (完成值 - 基数) ÷ (目标 - 基数)，目标低于基数的指标（如能耗）以降至目标为达标；目标等于基数时达到即为100%。带*为国家考核指标。</p></section>\n");
 }
 
 fn changes(h: &mut String, data: &ReportData) {

@@ -1,4 +1,4 @@
-//! The parse cache: a file's normalised sheets, stored under `<out>/.cache/sheets/`, keyed by
+//! The parse cache: a file's normalised sheets, stored (postcard) under `<out>/.cache/sheets/`, keyed by
 //! the file's sha256, its path and month (messages name them, dates are checked against the
 //! month), the tool version and the pipeline's hash. A rerun re-reads only changed files.
 
@@ -39,14 +39,14 @@ impl Cache {
             h.update(part.as_bytes());
             h.update([0]);
         }
-        self.dir.join(format!("{}.json", hex_digest(&h.finalize())))
+        self.dir.join(format!("{}.bin", hex_digest(&h.finalize())))
     }
 
     /// The cached sheets of a file whose content hashes to `sha256`, if any.
     pub fn get(&self, file: &InputFile, sha256: &str, pipeline_hash: &str) -> Option<CachedFile> {
         let bytes = std::fs::read(self.key(file, sha256, pipeline_hash)).ok()?;
         // A corrupt or outdated entry is a miss, never an error.
-        serde_json::from_slice(&bytes).ok()
+        postcard::from_bytes(&bytes).ok()
     }
 
     /// Stores a file's sheets. A failure to write the cache only costs speed next time, so it
@@ -59,7 +59,7 @@ impl Cache {
     ) -> Result<(), crate::error::OutputError> {
         let path = self.key(file, &entry.sha256, pipeline_hash);
         let bytes =
-            serde_json::to_vec(entry).map_err(|source| crate::error::OutputError::Json {
+            postcard::to_allocvec(entry).map_err(|source| crate::error::OutputError::Cache {
                 path: path.clone(),
                 source,
             })?;

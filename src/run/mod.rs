@@ -597,6 +597,11 @@ fn write_period(
     for m in &state.metrics {
         mt.push(assess::metric_row(m, period));
     }
+    if let Some(ind) = &state.indicators {
+        for m in assess::indicator_metrics(ind) {
+            mt.push(assess::metric_row(&m, period));
+        }
+    }
     store::write_table(stage_root, &mt, &meta)?;
     store::write_table(stage_root, &assess::changes_table(&changes, period), &meta)?;
 
@@ -619,6 +624,7 @@ fn write_period(
         changes,
         conflicts: state.conflicts.clone(),
         unreadable_files: unreadable,
+        indicators: state.indicators.clone(),
         pipeline_hash: pipeline.hash.clone(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
     };

@@ -1,7 +1,7 @@
 //! What a run writes besides Parquet: metrics.json, manifest.json, and the helpers that
 //! turn issues into the `rejects` table and per-filer data quality.
 
-use crate::assess::{Change, FunnelRow, MetricValue, RankingRow};
+use crate::assess::{Change, FunnelRow, IndicatorReport, MetricValue, RankingRow};
 use crate::identity::{CarriedForward, Conflict};
 use crate::issue::{Issue, Severity};
 use crate::normalise::{Accounting, SheetOutcome};
@@ -38,6 +38,9 @@ pub struct MetricsJson {
     pub changes: Vec<Change>,
     pub conflicts: Vec<Conflict>,
     pub unreadable_files: Vec<UnreadableFile>,
+    /// The reference-list scorecard (only for a pipeline with `[[indicators]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indicators: Option<IndicatorReport>,
     pub pipeline_hash: String,
     pub tool_version: String,
 }

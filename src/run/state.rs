@@ -1,7 +1,7 @@
 //! The state of one period: the snapshots in effect, the deduplicated tables and the
 //! assessment computed from them.
 
-use crate::assess::{self, FunnelRow, MetricValue, RankingRow};
+use crate::assess::{self, FunnelRow, IndicatorReport, MetricValue, RankingRow};
 use crate::identity::{self, CarriedForward, Conflict};
 use crate::normalise::SheetOutcome;
 use crate::period::Period;
@@ -20,6 +20,8 @@ pub struct PeriodState {
     pub conflicts: Vec<Conflict>,
     pub missing_returns: Vec<String>,
     pub carried_forward: Vec<CarriedForward>,
+    /// The reference-list scorecard, when the pipeline declares one.
+    pub indicators: Option<IndicatorReport>,
 }
 
 /// Per (return type, year) and filer, the first month each record key was listed: a filer
@@ -38,13 +40,18 @@ impl FirstListed {
             .filter_map(|o| {
                 let rt = pipeline.return_type(o.return_id.as_deref()?)?;
                 o.filer.as_ref()?;
-                Some((
-                    o,
+                let keys = if o.keys.len() == o.records.len() {
+                    o.keys
+                        .iter()
+                        .filter_map(|(id, pair)| id.clone().or_else(|| pair.clone()))
+                        .collect()
+                } else {
                     o.records
                         .iter()
                         .filter_map(|rec| identity::record_key(rt, rec))
-                        .collect(),
-                ))
+                        .collect()
+                };
+                Some((o, keys))
             })
             .collect();
         let mut out = FirstListed::default();
@@ -117,7 +124,17 @@ pub fn period_state(
         .and_then(|f| tables.get(&f.table))
         .map(|t| assess::funnel(pipeline, t, period))
         .unwrap_or_default();
+    let indicators = pipeline.scorecard.as_ref().map(|sc| {
+        assess::assess_indicators(
+            pipeline,
+            sc,
+            tables.get(&sc.table),
+            period,
+            &missing_returns,
+        )
+    });
     PeriodState {
+        indicators,
         tables,
         row_tables,
         metrics,

@@ -33,6 +33,7 @@
 
 mod expected;
 mod grid;
+pub mod indicators;
 mod ledger;
 mod ledger_render;
 mod quirks;

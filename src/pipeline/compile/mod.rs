@@ -2,6 +2,7 @@
 
 mod report;
 mod returns;
+mod scorecard;
 
 use super::raw::*;
 use super::*;
@@ -197,6 +198,8 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         };
         returns.push(rt);
     }
+    let scorecard =
+        scorecard::compile_scorecard(&mut p, &raw, &filers, &mut returns, &vocabularies);
     let table_of = |t: &str| -> Option<&ReturnType> {
         returns
             .iter()
@@ -498,10 +501,19 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
                     ("in_incubator_metric", &s.in_incubator_metric),
                 ],
             ),
+            "indicators" => {
+                if scorecard.is_none() {
+                    p.add(
+                        "synth.kind",
+                        "kind `indicators` needs [scorecard] and [[indicators]]",
+                    );
+                }
+                (vec![], vec![], vec![], vec![])
+            }
             other => {
                 p.add(
                     "synth.kind",
-                    format!("`{other}` is not \"ledger\" or \"registers\""),
+                    format!("`{other}` is not \"ledger\", \"registers\" or \"indicators\""),
                 );
                 (vec![], vec![], vec![], vec![])
             }
@@ -577,6 +589,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         funnel,
         synth: raw.synth,
         report,
+        scorecard,
     })
 }
 
@@ -761,6 +774,32 @@ mod tests {
         assert_eq!(
             Pipeline::embedded_default().unwrap().unit_label,
             DEFAULT_UNIT_LABEL
+        );
+    }
+
+    const INNOVATION: &str = include_str!("../../../pipelines/jiangmen-innovation-city.toml");
+
+    #[test]
+    fn a_scorecard_compiles_and_its_problems_are_reported() {
+        let p = Pipeline::from_text("ic.toml", INNOVATION).unwrap();
+        let sc = p.scorecard.as_ref().unwrap();
+        assert_eq!(sc.table, "indicators_current");
+        assert_eq!(sc.ratings.first().map(String::as_str), Some("优秀"));
+        // The return is owed by every monitoring unit.
+        assert_eq!(p.return_type("indicators").unwrap().owed_by, sc.monitors);
+        assert!(p.return_type("indicators").unwrap().identity.per_filer);
+        let text = INNOVATION
+            .replace("counts_from = \"市税务局\"", "counts_from = \"市商务局\"")
+            .replace("target_rating = \"良好\"", "target_rating = \"很好\"");
+        let err = Pipeline::from_text("ic.toml", &text).unwrap_err();
+        let msg = format!("{err:?}");
+        assert!(
+            msg.contains("`市商务局` is not one of the indicator's monitors"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("`很好` is not one of the scorecard's ratings"),
+            "{msg}"
         );
     }
 

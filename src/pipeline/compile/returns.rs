@@ -186,6 +186,13 @@ pub(super) fn compile_return(
             .iter()
             .map(|f| index(p, "identity.fallback", f))
             .collect(),
+        per_filer: rr.identity.per_filer,
+        optional: rr
+            .identity
+            .optional
+            .iter()
+            .map(|f| index(p, "identity.optional", f))
+            .collect(),
     };
     let recognise_any = rr
         .recognise_any

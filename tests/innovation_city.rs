@@ -1,0 +1,144 @@
+//! End to end for `pipelines/jiangmen-innovation-city.toml`: the indicator generator writes a
+//! year of messy indicator returns from the monitoring units with their true figures (from its
+//! ground truth); `zhaoshang run` must reproduce every indicator's value (the counting unit's),
+//! progress and met for every year, the summary by group / national / all, and the monitoring
+//! unit that sent nothing.
+
+mod common;
+use common::*;
+
+fn same_num(got: &serde_json::Value, want: &serde_json::Value) -> bool {
+    match (got.as_f64(), want.as_f64()) {
+        (Some(g), Some(w)) => (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+        (None, None) => got.is_null() && want.is_null(),
+        _ => false,
+    }
+}
+
+#[test]
+fn every_indicator_of_generated_innovation_city_returns_matches_the_generator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("returns");
+    let pipeline = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/jiangmen-innovation-city.toml"
+    );
+    let o = zhaoshang(
+        tmp.path(),
+        &[
+            "synth",
+            "--pipeline",
+            pipeline,
+            "--out",
+            input.to_str().unwrap(),
+            "--year",
+            "2023",
+            "--seed",
+            "5",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected = read_json(&input.join("expected.json"));
+    let period = expected["period"].as_str().unwrap();
+    let out = tmp.path().join("out");
+    let o = zhaoshang(
+        tmp.path(),
+        &[
+            "run",
+            "--pipeline",
+            pipeline,
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--period",
+            period,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("indicators (2023"), "{}", stdout(&o));
+    let got = read_json(&out.join("reports").join(period).join("metrics.json"));
+    let ind = &got["indicators"];
+    let rows = ind["rows"].as_array().unwrap();
+    let mut failures = Vec::new();
+    let want_rows = expected["rows"].as_array().unwrap();
+    assert_eq!(
+        rows.len(),
+        want_rows.len(),
+        "one row per indicator × part × year"
+    );
+    for w in want_rows {
+        let (key, year) = (w["key"].as_str().unwrap(), &w["year"]);
+        let Some(g) = rows.iter().find(|r| r["key"] == key && &r["year"] == year) else {
+            failures.push(format!("{key} {year}: no row"));
+            continue;
+        };
+        for k in ["value", "progress"] {
+            if !same_num(&g[k], &w[k]) {
+                failures.push(format!("{key} {year} {k}: got {}, want {}", g[k], w[k]));
+            }
+        }
+        for k in ["rating", "met"] {
+            if g[k] != w[k] {
+                failures.push(format!("{key} {year} {k}: got {}, want {}", g[k], w[k]));
+            }
+        }
+    }
+    let summary: Vec<serde_json::Value> = ind["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "year": s["year"], "scope": s["scope"], "group": s["group"],
+                "indicators": s["indicators"], "with_value": s["with_value"], "met": s["met"],
+            })
+        })
+        .collect();
+    if summary != *expected["summary"].as_array().unwrap() {
+        failures.push(format!(
+            "summary:\n  got  {summary:?}\n  want {}",
+            expected["summary"]
+        ));
+    }
+    assert_eq!(ind["missing_units"], expected["missing_units"]);
+    assert_eq!(
+        got["accounting"]["rows_accepted"], expected["rows_accepted"],
+        "every generated row is read"
+    );
+    assert_eq!(got["accounting"]["rows_rejected"], 0);
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Both directions and ratings are exercised.
+    let has = |f: &dyn Fn(&serde_json::Value) -> bool| rows.iter().any(f);
+    assert!(has(&|r| r["met"] == true && r["rating"].is_null()));
+    assert!(has(&|r| r["met"] == false && r["rating"].is_null()));
+    assert!(has(&|r| r["rating"].is_string()));
+    assert!(has(&|r| r["value"].is_null() && r["key"] == "29"));
+
+    // The analysts' metrics table has one row per indicator × part of the year.
+    let o = zhaoshang(
+        tmp.path(),
+        &[
+            "query",
+            "SELECT scope_value, completion FROM metrics WHERE scope = 'indicator'",
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let q: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let this_year = want_rows.iter().filter(|w| w["year"] == 2023).count();
+    assert_eq!(q.as_array().unwrap().len(), this_year);
+
+    let html =
+        std::fs::read_to_string(out.join("reports").join(period).join("report.html")).unwrap();
+    assert!(html.contains("考核指标完成情况（2023年）"));
+    assert!(html.contains("未报送的监测单位"));
+}
