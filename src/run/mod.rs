@@ -309,11 +309,13 @@ pub fn run_with(
     let mut outcomes: Vec<SheetOutcome> = Vec::new();
     let mut sha_by_file = BTreeMap::new();
     let mut inputs = Vec::new();
-    for r in &read {
+    let mut read = read;
+    for r in &mut read {
         inputs.push(input_manifest(r));
-        if let Ok((sha, _, sheets)) = &r.result {
+        if let Ok((sha, _, sheets)) = &mut r.result {
             sha_by_file.insert(r.file.rel.clone(), sha.clone());
-            outcomes.extend(sheets.iter().cloned());
+            // The sheets move to `outcomes`; `read` keeps each file's hash and its failure.
+            outcomes.append(sheets);
         }
     }
 
@@ -443,18 +445,18 @@ fn input_manifest(r: &ReadFile) -> InputManifest {
 fn period_issues(
     pipeline: &Pipeline,
     read: &[ReadFile],
+    outcomes: &[SheetOutcome],
     discovery: &Discovery,
     period: Period,
 ) -> (Vec<Issue>, Vec<UnreadableFile>) {
     let mut issues = Vec::new();
     let mut unreadable = Vec::new();
+    for o in outcomes.iter().filter(|o| o.period == period) {
+        issues.extend(o.issues.iter().cloned());
+    }
     for r in read.iter().filter(|r| r.file.period == period) {
         match &r.result {
-            Ok((_, _, sheets)) => {
-                for s in sheets {
-                    issues.extend(s.issues.iter().cloned());
-                }
-            }
+            Ok(_) => {}
             Err(e) => {
                 unreadable.push(UnreadableFile {
                     file: r.file.rel.clone(),
@@ -496,6 +498,8 @@ fn period_issues(
             filer: None,
         });
     }
+    // In file order (a file's own problems in sheet and row order), whatever produced them.
+    issues.sort_by(|a, b| a.file.cmp(&b.file));
     (issues, unreadable)
 }
 
@@ -525,7 +529,7 @@ fn write_period(
 ) -> Result<RunOutcome, RunError> {
     let t = Instant::now();
     let state = &states[&period];
-    let (issues, unreadable) = period_issues(pipeline, read, discovery, period);
+    let (issues, unreadable) = period_issues(pipeline, read, outcomes, discovery, period);
     let history: Vec<(Period, Vec<MetricValue>)> = metric_history
         .range(
             Period {
