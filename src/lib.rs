@@ -22,5 +22,5 @@ pub mod store;
 pub mod synth;
 pub mod synth_cmd;
 pub mod table;
-pub mod validate;
 pub mod text;
+pub mod validate;
