@@ -37,16 +37,6 @@ pub fn reference(p: &Pipeline) -> anyhow::Result<SynthReference> {
             .and_then(|c| p.vocabulary(&c.kind))
             .ok_or_else(|| anyhow!("ledger has no coded column `{col}`"))
     };
-    let named = |v: &crate::pipeline::Vocabulary| -> Vec<NamedWithAliases> {
-        v.values
-            .iter()
-            .enumerate()
-            .map(|(i, n)| NamedWithAliases {
-                name: n.clone(),
-                aliases: v.aliases(i).into_iter().filter(|a| a != n).collect(),
-            })
-            .collect()
-    };
     let chains = vocab_of("chain")?;
     let sectors = vocab_of("sector")?;
     let stages = vocab_of("stage")?;
@@ -125,16 +115,6 @@ pub fn registers_reference(p: &Pipeline) -> anyhow::Result<RegistersReference> {
     let en = p
         .return_type(&en)
         .ok_or_else(|| anyhow!("no return `{en}`"))?;
-    let named = |v: &crate::pipeline::Vocabulary| -> Vec<NamedWithAliases> {
-        v.values
-            .iter()
-            .enumerate()
-            .map(|(i, n)| NamedWithAliases {
-                name: n.clone(),
-                aliases: v.aliases(i).into_iter().filter(|a| a != n).collect(),
-            })
-            .collect()
-    };
     let vocab_of = |rt: &crate::pipeline::ReturnType, col: &str| {
         rt.columns
             .iter()
@@ -319,4 +299,16 @@ pub fn run(args: SynthArgs) -> anyhow::Result<i32> {
         summary.expected_path.display()
     );
     Ok(0)
+}
+
+/// A vocabulary's values with their other accepted spellings.
+fn named(v: &crate::pipeline::Vocabulary) -> Vec<NamedWithAliases> {
+    v.values
+        .iter()
+        .enumerate()
+        .map(|(i, n)| NamedWithAliases {
+            name: n.clone(),
+            aliases: v.aliases(i).into_iter().filter(|a| a != n).collect(),
+        })
+        .collect()
 }
