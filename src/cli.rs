@@ -261,11 +261,8 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<i32> {
 
 fn fmt_opt(v: Option<f64>) -> String {
     match v {
-        Some(x) if x.abs() >= 100.0 => format!("{x:.1}"),
-        Some(x) => format!("{x:.4}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string(),
+        Some(x) if x.abs() >= 100.0 => crate::render::fmt_num(x, 1),
+        Some(x) => crate::render::fmt_num(x, 4),
         None => "—".into(),
     }
 }
