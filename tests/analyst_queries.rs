@@ -11,7 +11,7 @@ fn projects_current_sums_equal_metrics_json() {
     let input = repo().join("fixtures/returns");
     let out = tmp.path().join("out");
     for period in ["2025-03", "2025-12"] {
-        let o = zhaoshang(
+        run_ok(
             tmp.path(),
             &[
                 "run",
@@ -24,7 +24,6 @@ fn projects_current_sums_equal_metrics_json() {
                 "-q",
             ],
         );
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
     let glob = out.join("dataset/projects_current/**/*.parquet");
     let args = ScanArgsParquet {

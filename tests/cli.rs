@@ -5,8 +5,7 @@ use common::*;
 
 #[test]
 fn help_explains_every_run_flag() {
-    let o = zhaoshang(&repo(), &["run", "--help"]);
-    assert!(o.status.success());
+    let o = run_ok(&repo(), &["run", "--help"]);
     let help = stdout(&o);
     for flag in [
         "--pipeline",
@@ -28,7 +27,7 @@ fn real_sample_returns_are_read_without_false_rejections() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let input = repo().join("fixtures/samples");
-    let o = zhaoshang(
+    run_ok(
         tmp.path(),
         &[
             "run",
@@ -41,7 +40,6 @@ fn real_sample_returns_are_read_without_false_rejections() {
             "--strict",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
     let m = read_json(&out.join("reports/2025-02/metrics.json"));
     let a = &m["accounting"];
     assert_eq!(a["rows_rejected"], 0, "{a}");
@@ -96,7 +94,7 @@ fn real_sample_returns_are_read_without_false_rejections() {
         serde_json::json!(["新会区", "台山市", "恩平市"])
     );
     // January has a 填表说明 sheet in two files: reported, not fatal.
-    let o = zhaoshang(
+    run_ok(
         tmp.path(),
         &[
             "run",
@@ -108,7 +106,6 @@ fn real_sample_returns_are_read_without_false_rejections() {
             "2025-01",
         ],
     );
-    assert_eq!(o.status.code(), Some(0));
     let issues = read_json(&out.join("reports/2025-01/issues.json"));
     let unrec: Vec<_> = issues
         .as_array()
@@ -183,8 +180,7 @@ fn strict_fails_on_rejected_rows_and_rejects_are_located() {
     .unwrap();
     let out = tmp.path().join("out");
     let args = ["run", "--input", "in", "--out", "out"];
-    let o = zhaoshang(tmp.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    run_ok(tmp.path(), &args);
     let o = zhaoshang(tmp.path(), &[&args[..], &["--strict"]].concat());
     assert_eq!(o.status.code(), Some(1));
     let m = read_json(&out.join("reports/2025-03/metrics.json"));
@@ -268,7 +264,7 @@ fn missing_input_folder_is_a_clear_error() {
 fn legacy_xls_and_ods_returns_are_read() {
     let tmp = tempfile::tempdir().unwrap();
     let input = repo().join("fixtures/formats");
-    let o = zhaoshang(
+    run_ok(
         tmp.path(),
         &[
             "run",
@@ -279,7 +275,6 @@ fn legacy_xls_and_ods_returns_are_read() {
             "--strict",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
     let m = read_json(&tmp.path().join("out/reports/2025-03/metrics.json"));
     assert_close(
         metric(&m, "mfg_investment_yi", "county", "恩平市").unwrap(),
@@ -309,8 +304,7 @@ fn run_without_arguments_uses_the_fixture_year() {
         &repo().join("fixtures/returns"),
         &tmp.path().join("fixtures/returns"),
     );
-    let o = zhaoshang(tmp.path(), &["run"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run_ok(tmp.path(), &["run"]);
     let text = stdout(&o);
     assert!(text.contains("2025-12"), "{text}");
     assert!(text.contains("引进制造业项目计划投资额"), "{text}");
@@ -341,7 +335,7 @@ fn reruns_are_byte_identical_across_thread_counts() {
     let tmp = tempfile::tempdir().unwrap();
     let input = repo().join("fixtures/returns");
     for (out, jobs) in [("a", "1"), ("b", "4")] {
-        let o = zhaoshang(
+        run_ok(
             tmp.path(),
             &[
                 "run",
@@ -356,7 +350,6 @@ fn reruns_are_byte_identical_across_thread_counts() {
                 "-q",
             ],
         );
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
     let mut compared = 0;
     for table in [
@@ -393,11 +386,10 @@ fn xlsm_and_csv_returns_are_read() {
     )
     .unwrap();
     std::fs::write(month.join("蓬江区.csv"), "\u{feff}填报单位：蓬江区\n项目名称,企业名称,所属行业,总投资(亿元),签约时间\n甲,甲公司,制造业,２.５,2025/2/3\n").unwrap();
-    let o = zhaoshang(
+    run_ok(
         tmp.path(),
         &["run", "--input", "in", "--out", "out", "--strict"],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let m = read_json(&tmp.path().join("out/reports/2025-02/metrics.json"));
     assert_close(
         metric(&m, "mfg_investment_yi", "county", "开平市").unwrap(),

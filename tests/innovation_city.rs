@@ -23,7 +23,7 @@ fn every_indicator_of_generated_innovation_city_returns_matches_the_generator() 
         env!("CARGO_MANIFEST_DIR"),
         "/pipelines/jiangmen-innovation-city.toml"
     );
-    let o = zhaoshang(
+    run_ok(
         tmp.path(),
         &[
             "synth",
@@ -37,11 +37,10 @@ fn every_indicator_of_generated_innovation_city_returns_matches_the_generator() 
             "5",
         ],
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let expected = read_json(&input.join("expected.json"));
     let period = expected["period"].as_str().unwrap();
     let out = tmp.path().join("out");
-    let o = zhaoshang(
+    let o = run_ok(
         tmp.path(),
         &[
             "run",
@@ -55,7 +54,6 @@ fn every_indicator_of_generated_innovation_city_returns_matches_the_generator() 
             period,
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("indicators (2023"), "{}", stdout(&o));
     let got = read_json(&out.join("reports").join(period).join("metrics.json"));
     let ind = &got["indicators"];
@@ -121,7 +119,7 @@ fn every_indicator_of_generated_innovation_city_returns_matches_the_generator() 
     assert!(has(&|r| r["value"].is_null() && r["key"] == "29"));
 
     // The analysts' metrics table has one row per indicator × part of the year.
-    let o = zhaoshang(
+    let o = run_ok(
         tmp.path(),
         &[
             "query",
@@ -132,7 +130,6 @@ fn every_indicator_of_generated_innovation_city_returns_matches_the_generator() 
             "json",
         ],
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let q: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let this_year = want_rows.iter().filter(|w| w["year"] == 2023).count();
     assert_eq!(q.as_array().unwrap().len(), this_year);

@@ -12,18 +12,6 @@ fn fixtures() -> String {
         .to_string()
 }
 
-fn run_ok(cwd: &Path, args: &[&str]) -> std::process::Output {
-    let o = zhaoshang(cwd, args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{args:?}\n{}\n{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    o
-}
-
 #[test]
 fn a_backfill_writes_every_period_like_single_runs() {
     let tmp = tempfile::tempdir().unwrap();
@@ -287,14 +275,13 @@ fn validate_flags_exactly_the_rows_run_rejects() {
     let text = stdout(&o);
     assert!(text.contains("退回") && text.contains("[错误]"), "{text}");
     // A clean file passes.
-    let o = zhaoshang(
+    run_ok(
         tmp.path(),
         &[
             "validate",
             repo().join("fixtures/samples/2025-02").to_str().unwrap(),
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
 #[test]

@@ -6,13 +6,12 @@ use calamine::{open_workbook_auto, Data, Reader};
 use common::*;
 
 fn run_period(tmp: &std::path::Path, input: &str, period: &str) -> serde_json::Value {
-    let o = zhaoshang(
+    run_ok(
         tmp,
         &[
             "run", "--input", input, "--out", "out", "--period", period, "-q",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     read_json(&tmp.join("out/reports").join(period).join("metrics.json"))
 }
 

@@ -12,7 +12,7 @@ fn every_figure_of_generated_zhenjiang_returns_matches_the_generator() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("returns");
     let pipeline = concat!(env!("CARGO_MANIFEST_DIR"), "/pipelines/zhenjiang-tech.toml");
-    let o = zhaoshang(
+    run_ok(
         tmp.path(),
         &[
             "synth",
@@ -28,14 +28,13 @@ fn every_figure_of_generated_zhenjiang_returns_matches_the_generator() {
             "11",
         ],
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let expected = read_json(&input.join("expected.json"));
     let out = tmp.path().join("out");
     let mut failures = Vec::new();
     let mut checked = 0;
     let mut rejected_total = 0;
     for (period, want) in expected["periods"].as_object().unwrap() {
-        let o = zhaoshang(
+        run_ok(
             tmp.path(),
             &[
                 "run",
@@ -50,7 +49,6 @@ fn every_figure_of_generated_zhenjiang_returns_matches_the_generator() {
                 "--quiet",
             ],
         );
-        assert_eq!(o.status.code(), Some(0), "{period}: {}", stderr(&o));
         let got = read_json(&out.join("reports").join(period).join("metrics.json"));
         for (id, scopes) in want["metrics"].as_object().unwrap() {
             let g = metric(&got, id, "city", "镇江市");

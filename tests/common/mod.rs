@@ -85,3 +85,16 @@ pub fn error_cells(
         })
         .collect()
 }
+
+/// Runs the binary and asserts it exited 0, showing its output otherwise.
+pub fn run_ok(cwd: &Path, args: &[&str]) -> std::process::Output {
+    let o = zhaoshang(cwd, args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{args:?}\n{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    o
+}
