@@ -9,6 +9,9 @@ pub enum Severity {
     Error,
     /// The row is kept; the filer should still look.
     Warning,
+    /// Nothing is wrong: a row skipped on purpose (blank, section, 合计, footer), listed so that a
+    /// reader can see that no project was skipped.
+    Info,
 }
 
 impl Severity {
@@ -16,12 +19,14 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Info => "info",
         }
     }
     pub fn zh(self) -> &'static str {
         match self {
             Severity::Error => "错误",
             Severity::Warning => "提示",
+            Severity::Info => "说明",
         }
     }
 }
@@ -50,6 +55,23 @@ pub enum Rule {
     Conflict,
     /// A code (统一社会信用代码) of the wrong length, characters or check digit.
     InvalidCode,
+    /// A row skipped on purpose (blank, section, 合计, footer): severity info.
+    SkippedRow,
+    /// A row that names a project but whose unit cell names the whole city.
+    CityAsUnit,
+    /// An optional value that could not be read: kept as null with its raw text.
+    UnreadableOptional,
+    /// A value recovered under an assumption (an approximate amount, a date without a year, a
+    /// unit taken from a note or title).
+    AssumedValue,
+    /// A column whose values only make sense in another unit than the one stated or assumed.
+    ImplausibleUnit,
+    /// A value outside the reference list (an indicator number or part not in the plan).
+    NotInReference,
+    /// A year outside the plan's years.
+    YearOutsidePlan,
+    /// Two returns of one filer in one month: which one is in effect.
+    DuplicateReturn,
 }
 
 impl Rule {
@@ -74,6 +96,14 @@ impl Rule {
             Rule::IgnoredFile => "ignored_file",
             Rule::Conflict => "conflict",
             Rule::InvalidCode => "invalid_code",
+            Rule::SkippedRow => "skipped_row",
+            Rule::CityAsUnit => "city_as_unit",
+            Rule::UnreadableOptional => "unreadable_optional",
+            Rule::AssumedValue => "assumed_value",
+            Rule::ImplausibleUnit => "implausible_unit",
+            Rule::NotInReference => "not_in_reference",
+            Rule::YearOutsidePlan => "year_outside_plan",
+            Rule::DuplicateReturn => "duplicate_return",
         }
     }
 }
