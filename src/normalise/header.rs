@@ -35,6 +35,10 @@ pub struct HeaderMatch {
     /// The second header row is a sub-header (金额/单位 or units under the titles) and
     /// every label in it was understood.
     pub sub_header: bool,
+    /// Grid columns of row-number headers (序号).
+    pub index_cols: Vec<usize>,
+    /// The table's first grid column (the leftmost header cell).
+    pub first_col: usize,
 }
 
 impl HeaderMatch {
@@ -59,6 +63,8 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
     let mut pending_units: Vec<(usize, String)> = Vec::new();
     let mut markers = 0;
     let mut unconsumed = 0;
+    let mut index_cols = Vec::new();
+    let mut first_col: Option<usize> = None;
     for c in 0..width {
         let top = label(sheet.get(r, c));
         let bottom = if two_rows {
@@ -68,6 +74,9 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
         };
         if !top.is_empty() {
             group_title = top.clone();
+        }
+        if first_col.is_none() && !(top.is_empty() && bottom.is_empty()) {
+            first_col = Some(c);
         }
         let parent = if top.is_empty() {
             group_title.clone()
@@ -108,7 +117,18 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
             candidates.push(top.clone());
         }
         let mut consumed = false;
+        // A unit given by the title over a group of columns: `投资情况（万元）` or `万元`.
+        let group_unit = if !bottom.is_empty() {
+            group_unit(&parent)
+        } else {
+            None
+        };
         for cand in candidates {
+            if rt.index_headers.contains(&cand) {
+                index_cols.push(c);
+                consumed = true;
+                break;
+            }
             if rt.ignored_headers.contains(&cand) {
                 consumed = true;
                 break;
@@ -117,10 +137,15 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
                 if columns.iter().any(|m| m.column == col) {
                     duplicates.push((c, cand));
                 } else {
+                    let header_unit = unit.or_else(|| {
+                        (cand == bottom && matches!(rt.columns[col].kind, ColumnKind::Money { .. }))
+                            .then(|| group_unit.clone())
+                            .flatten()
+                    });
                     columns.push(MappedColumn {
                         column: col,
                         grid_col: c,
-                        header_unit: unit,
+                        header_unit,
                         unit_col: None,
                     });
                 }
@@ -150,7 +175,21 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
         columns,
         duplicates,
         sub_header: two_rows && markers > 0 && unconsumed == 0,
+        index_cols,
+        first_col: first_col.unwrap_or(0),
     }
+}
+
+/// The money unit a group title states for the columns under it: `投资情况(万元)`, `万元`.
+fn group_unit(title: &str) -> Option<String> {
+    let t = title.trim_start_matches('(').trim_end_matches(')');
+    if MoneyUnit::parse(t).is_some() {
+        return Some(t.to_string());
+    }
+    let (_, inner) = crate::text::split_paren_suffix(title);
+    let inner = inner?;
+    let inner = inner.strip_prefix("单位:").unwrap_or(inner);
+    MoneyUnit::parse(inner).map(|_| inner.to_string())
 }
 
 /// A header cell that is only a unit: `万元`, `(亿元)`, `亩`, `套/间`.

@@ -5,9 +5,10 @@ pub mod codes;
 pub mod filer;
 pub mod header;
 mod rows;
+pub mod units;
 pub mod value;
 
-pub use rows::{classify_row, RowKind};
+pub use rows::{classify_row, Labels, RowKind};
 
 use crate::ingest::{InputFile, Sheet, Workbook};
 use crate::issue::{Issue, Rule, Severity};
@@ -29,6 +30,9 @@ pub struct Accounting {
     pub skipped_total: u64,
     /// Of the skipped: footers (填报人, 审核人, 联系电话, 说明).
     pub skipped_footer: u64,
+    /// Of the skipped: section rows inside the table (`（一）制造业项目`).
+    #[serde(default)]
+    pub skipped_section: u64,
 }
 
 impl Accounting {
@@ -40,11 +44,16 @@ impl Accounting {
         self.skipped_blank += o.skipped_blank;
         self.skipped_total += o.skipped_total;
         self.skipped_footer += o.skipped_footer;
+        self.skipped_section += o.skipped_section;
     }
 
     pub fn balanced(&self) -> bool {
         self.rows_read == self.rows_accepted + self.rows_rejected + self.rows_skipped
-            && self.rows_skipped == self.skipped_blank + self.skipped_total + self.skipped_footer
+            && self.rows_skipped
+                == self.skipped_blank
+                    + self.skipped_total
+                    + self.skipped_footer
+                    + self.skipped_section
     }
 }
 

@@ -267,6 +267,10 @@ pub struct Vocabulary {
     lookup: BTreeMap<String, usize>,
     none: BTreeSet<String>,
     pub unknown: UnknownPolicy,
+    /// (value index, compacted words), in the order declared.
+    keywords: Vec<(usize, Vec<String>)>,
+    /// Compacted words that make a keyword a plan (计划, 拟, 预计).
+    future_words: Vec<String>,
 }
 
 /// What a raw word means in a vocabulary.
@@ -289,6 +293,31 @@ impl Vocabulary {
         }
     }
 
+    /// The value a sentence gives by the declared keywords: the first entry one of whose
+    /// words the text contains.
+    pub fn by_keyword(&self, raw: &str) -> Option<usize> {
+        let text = crate::text::compact(raw);
+        let is_fact = |at: usize| {
+            let clause_start = text[..at]
+                .rfind([',', ';', '.', '。', '、', '，', '；'])
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            let clause = &text[clause_start..at];
+            !self
+                .future_words
+                .iter()
+                .any(|f| clause.contains(f.as_str()))
+        };
+        self.keywords
+            .iter()
+            .find(|(_, words)| {
+                words
+                    .iter()
+                    .any(|w| text.match_indices(w.as_str()).any(|(at, _)| is_fact(at)))
+            })
+            .map(|(i, _)| *i)
+    }
+
     /// Every accepted spelling of value `i` (compacted), sorted.
     pub fn aliases(&self, i: usize) -> Vec<String> {
         self.lookup
@@ -301,6 +330,16 @@ impl Vocabulary {
     /// The words meaning "no value" (compacted), sorted.
     pub fn none_words(&self) -> Vec<String> {
         self.none.iter().cloned().collect()
+    }
+
+    /// Appends a keyword entry (compiler only).
+    pub(crate) fn set_future_words(&mut self, words: &[String]) {
+        self.future_words = words.iter().map(|w| crate::text::compact(w)).collect();
+    }
+
+    pub(crate) fn set_keywords(&mut self, value: usize, words: &[String]) {
+        let words = words.iter().map(|w| crate::text::compact(w)).collect();
+        self.keywords.push((value, words));
     }
 
     pub fn index_of(&self, canonical: &str) -> Option<usize> {
@@ -393,7 +432,19 @@ pub struct Column {
     pub not_after_period: bool,
     pub max: Option<f64>,
     pub check: Option<Check>,
+    /// An unreadable value rejects the row even though the column is optional.
+    pub strict: bool,
+    /// For vocabulary columns: the text column receiving the cell's text as typed.
+    pub text_column: Option<usize>,
     pub spellings: Vec<String>,
+}
+
+impl Column {
+    /// A value that cannot be read rejects the row (required or strict); otherwise it becomes
+    /// null with a warning and the row still counts.
+    pub fn rejects_row(&self) -> bool {
+        self.required || self.strict
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -418,6 +469,8 @@ pub struct ReturnType {
     /// Filers that owe this return every month, in reference order.
     pub owed_by: Vec<String>,
     pub ignored_headers: BTreeSet<String>,
+    /// Header words of a row-number column (序号), compacted.
+    pub index_headers: BTreeSet<String>,
     pub recognise_any: Vec<usize>,
     pub columns: Vec<Column>,
     /// compacted spelling -> column index

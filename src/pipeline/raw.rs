@@ -276,9 +276,30 @@ pub struct RawVocabulary {
     /// Words meaning "no value".
     #[serde(default)]
     pub none: Vec<String>,
-    /// What to do with any other word: "reject" (default) or "warn".
+    /// What to do with any other word: "reject" (default) or "warn". In an optional column
+    /// (not `required`, not `strict`) an unknown word never costs the row: it is a warning.
     #[serde(default)]
     pub unknown: Option<String>,
+    /// Words that give a value to a sentence that is no listed spelling, tried in order: the
+    /// first entry one of whose words the cell's text contains gives its value. E.g. for
+    /// stages, `{ value = "投产", words = ["投产", "试生产"] }` reads `已建成投产` as 投产 and
+    /// `{ value = "开工", words = ["施工", "调试"] }` reads `主体结构施工，已完成投资40%` as 开工.
+    #[serde(default)]
+    pub keywords: Vec<RawKeywords>,
+    /// Words that make a keyword a plan, not a fact: a keyword preceded by one of them in the
+    /// same clause (up to a comma or full stop) is not counted — `计划年底投产` gives no 投产.
+    #[serde(default)]
+    pub future_words: Vec<String>,
+}
+
+/// One entry of a vocabulary's `keywords`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeywords {
+    /// The canonical value given.
+    pub value: String,
+    /// Any of these words in the cell's text gives the value.
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -292,6 +313,11 @@ pub struct RawReturn {
     pub identity: RawIdentity,
     /// Who owes this return every month: "counties" or a list of filer names.
     pub owed_by: Option<RawOwedBy>,
+    /// Header words of a row-number column (序号): recognised, not read, and with the first
+    /// column, the identity columns and the unit column one of the label cells from which
+    /// blank, section, total and footer rows are told (never from remarks).
+    #[serde(default)]
+    pub index_headers: Vec<String>,
     /// Per identity, merge the non-empty columns of several rows instead of taking one row.
     #[serde(default)]
     pub merge_columns: bool,
@@ -359,7 +385,17 @@ pub struct RawColumn {
     pub not_after_period: bool,
     /// For money/number: values above are rejected as implausible.
     pub max: Option<f64>,
-    /// Header spellings (compared after NFKC and space removal).
+    /// An optional column whose unreadable values reject the row (by default an optional
+    /// value that cannot be read becomes null with a warning, and the row still counts).
+    #[serde(default)]
+    pub strict: bool,
+    /// For vocabulary: a text column of this return that receives the cell's text as typed
+    /// (e.g. the progress sentence `主体结构施工，已完成投资40%` kept in `progress_note` while
+    /// `stage` gets 开工). The named column declares no spellings of its own.
+    pub text_column: Option<String>,
+    /// Header spellings (compared after NFKC and space removal). Empty only for a column
+    /// filled from another column's `text_column`.
+    #[serde(default)]
     pub spellings: Vec<String>,
 }
 

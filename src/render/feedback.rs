@@ -1,7 +1,9 @@
 //! Validation feedback (DESIGN §3): `validation/<filer>.xlsx`, in Chinese — what the centre
 //! sends back to each filer. Sheets: 汇总 (status, rows read/accepted/rejected/skipped, a
-//! one-line conclusion), 问题清单 (every located problem, errors first) and, when the filer's
-//! rows disagree with another filer's, 数据不一致. Problems whose filer is unknown (unknown
+//! one-line conclusion), 问题清单 (every located problem, errors first), 跳过的行 (every row
+//! skipped on purpose — blank, section, 合计, footer — with its first text and reason, so the
+//! filer can see that no project was skipped) and, when the filer's rows disagree with another
+//! filer's, 数据不一致. Problems whose filer is unknown (unknown
 //! filer, unreadable files) go to `未识别单位.xlsx`.
 
 use super::tables::{add_sheet, TableCell};
@@ -20,7 +22,10 @@ pub const UNKNOWN_FILER: &str = "未识别单位";
 pub fn write_feedback(data: &ReportData, dir: &Path) -> Result<Vec<String>, RenderError> {
     let mut written = Vec::new();
     for q in data.filers {
-        let issues = sorted_issues(data.issues, Some(&q.filer));
+        let (skipped, issues): (Vec<&Issue>, Vec<&Issue>) =
+            sorted_issues(data.issues, Some(&q.filer))
+                .into_iter()
+                .partition(|i| i.severity == Severity::Info);
         let conflicts: Vec<&Conflict> = data
             .result
             .conflicts
@@ -32,6 +37,9 @@ pub fn write_feedback(data: &ReportData, dir: &Path) -> Result<Vec<String>, Rend
         save(data, dir, &name, |wb| {
             add_sheet(wb, "汇总", &headers(SUMMARY_HEADERS), &summary, false)?;
             issues_sheet(wb, data, &issues)?;
+            if !skipped.is_empty() {
+                skipped_sheet(wb, &skipped)?;
+            }
             if !conflicts.is_empty() {
                 conflicts_sheet(wb, data, &q.filer, &conflicts)?;
             }
@@ -39,7 +47,10 @@ pub fn write_feedback(data: &ReportData, dir: &Path) -> Result<Vec<String>, Rend
         })?;
         written.push(name);
     }
-    let orphans = sorted_issues(data.issues, None);
+    let orphans: Vec<&Issue> = sorted_issues(data.issues, None)
+        .into_iter()
+        .filter(|i| i.severity != Severity::Info)
+        .collect();
     if !orphans.is_empty() {
         let summary = unknown_summary(data, &orphans);
         let name = format!("{UNKNOWN_FILER}.xlsx");
@@ -203,8 +214,12 @@ fn filer_summary(
         vec![
             text("跳过行数"),
             text(format!(
-                "{}（空行{}、合计{}、表尾{}）",
-                a.rows_skipped, a.skipped_blank, a.skipped_total, a.skipped_footer
+                "{}（空行{}、分组标题{}、合计{}、表尾{}，见“跳过的行”）",
+                a.rows_skipped,
+                a.skipped_blank,
+                a.skipped_section,
+                a.skipped_total,
+                a.skipped_footer
             )),
         ],
         vec![text("错误数"), int(q.errors)],
@@ -287,6 +302,27 @@ fn issues_sheet(wb: &mut Workbook, data: &ReportData, issues: &[&Issue]) -> Resu
     }
     let autofilter = !issues.is_empty();
     add_sheet(wb, "问题清单", &headers(ISSUE_HEADERS), &rows, autofilter)
+}
+
+const SKIPPED_HEADERS: &str = "序号,文件,工作表,行号,首个文字,跳过原因";
+
+fn skipped_sheet(wb: &mut Workbook, skipped: &[&Issue]) -> Result<(), XlsxError> {
+    let opt = |s: &Option<String>| s.clone().map(TableCell::Text).unwrap_or(TableCell::Empty);
+    let rows: Vec<Vec<TableCell>> = skipped
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            vec![
+                int(n + 1),
+                text(&i.file),
+                opt(&i.sheet),
+                i.row.map(int).unwrap_or(TableCell::Empty),
+                opt(&i.raw),
+                text(&i.message),
+            ]
+        })
+        .collect();
+    add_sheet(wb, "跳过的行", &headers(SKIPPED_HEADERS), &rows, true)
 }
 
 const CONFLICT_HEADERS: &str = "序号,项目,字段,本单位数值,本单位文件,本单位工作表,本单位行号,\
@@ -376,9 +412,27 @@ mod tests {
         assert!(outcome
             .issues
             .iter()
+            .filter(|i| i.severity != crate::issue::Severity::Info)
             .all(|i| i.filer.as_deref() != Some("恩平市")));
         let ep = v.join("恩平市.xlsx");
-        assert_eq!(sheet_names(&ep), ["汇总", "问题清单"]);
+        // Its skipped rows (blank, 合计, footer) are listed on their own sheet, one line each.
+        assert_eq!(sheet_names(&ep), ["汇总", "问题清单", "跳过的行"]);
+        let skipped_rows = {
+            let mut wb = open_workbook_auto(&ep).unwrap();
+            wb.worksheet_range("跳过的行")
+                .unwrap()
+                .rows()
+                .skip(1)
+                .count()
+        };
+        let listed = outcome
+            .issues
+            .iter()
+            .filter(|i| i.severity == crate::issue::Severity::Info)
+            .filter(|i| i.filer.as_deref() == Some("恩平市"))
+            .count();
+        assert!(listed > 0);
+        assert_eq!(skipped_rows, listed);
         let summary = cell_texts(&sheet(&ep));
         assert!(summary.contains(&"本期报表未发现问题，感谢配合。".to_string()));
         assert!(
@@ -394,6 +448,7 @@ mod tests {
             .issues
             .iter()
             .filter(|i| i.filer.as_deref() == Some(filer))
+            .filter(|i| i.severity != crate::issue::Severity::Info)
             .collect();
         assert!(!mine.is_empty());
         let path = v.join(format!("{filer}.xlsx"));

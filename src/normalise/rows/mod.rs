@@ -13,106 +13,23 @@ use crate::pipeline::{
 };
 use crate::record::{Record, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowKind {
-    Data,
-    Blank,
-    Total,
-    Footer,
-}
+mod classify;
+mod money;
 
-const TOTAL_WORDS: [&str; 6] = ["合计", "小计", "总计", "其中", "总合计", "累计"];
-const FOOTER_WORDS: [&str; 11] = [
-    "填报人",
-    "审核人",
-    "联系电话",
-    "联系人:",
-    "说明",
-    "注:",
-    "备注:",
-    "填表说明",
-    "制表",
-    "负责人",
-    "填报日期",
-];
-
-/// Classifies grid row `r` of a sheet whose header maps `data_cols` (grid columns of canonical columns).
-pub fn classify_row(sheet: &Sheet, r: usize, data_cols: &[usize]) -> RowKind {
-    let row = match sheet.rows.get(r) {
-        Some(row) => row,
-        None => return RowKind::Blank,
-    };
-    if row.iter().all(Cell::is_empty) {
-        return RowKind::Blank;
-    }
-    for cell in row {
-        if let Cell::Text(t) = cell {
-            let c = crate::text::compact(t);
-            if TOTAL_WORDS.iter().any(|w| c.starts_with(w)) {
-                return RowKind::Total;
-            }
-            if FOOTER_WORDS.iter().any(|w| c.starts_with(w)) {
-                return RowKind::Footer;
-            }
-        }
-    }
-    // Only 序号 or other unread columns filled: an unused template row.
-    if data_cols.iter().all(|&c| sheet.get(r, c).is_empty()) {
-        return RowKind::Blank;
-    }
-    RowKind::Data
-}
-
-/// A row whose county cell names the whole city (江门市, 全市): a total, not a county.
-fn is_city_total(
-    sheet: &Sheet,
-    r: usize,
-    rt: &ReturnType,
-    m: &HeaderMatch,
-    pipeline: &Pipeline,
-) -> bool {
-    let city = crate::text::compact(&pipeline.city);
-    m.columns
-        .iter()
-        .filter(|mc| rt.columns[mc.column].kind == ColumnKind::County)
-        .any(|mc| {
-            let v = crate::text::compact(&sheet.get(r, mc.grid_col).display());
-            v == city || v == "全市" || v == "全市合计"
-        })
-}
-
-/// The unit of a `单位：万元` note row above the header, if any.
-fn note_unit(sheet: &Sheet, header_row: usize) -> Option<MoneyUnit> {
-    for r in 0..header_row {
-        for cell in sheet.rows.get(r).into_iter().flatten() {
-            let Cell::Text(t) = cell else { continue };
-            let c = crate::text::compact(t);
-            // `单位：万元`, `金额单位：万元`, or `…台账（单位：万元）` in a title; never `填报单位：`.
-            for (i, _) in c.match_indices("单位:") {
-                if c[..i].ends_with("填报") || c[..i].ends_with("报送") {
-                    continue;
-                }
-                let word: String = c[i + "单位:".len()..]
-                    .chars()
-                    .take_while(|ch| *ch != ')' && *ch != ';' && *ch != ',')
-                    .collect();
-                if let Some(u) = MoneyUnit::parse(&word) {
-                    return Some(u);
-                }
-            }
-        }
-    }
-    None
-}
+pub use classify::{classify_row, Labels, RowKind};
+use money::ColumnUnit;
 
 struct Ctx<'a> {
     out: &'a mut SheetOutcome,
     sheet: &'a Sheet,
     pipeline: &'a Pipeline,
     filer: Option<&'a Filer>,
+    /// Error issues so far (a row with a new one is rejected).
+    errors: usize,
 }
 
 impl Ctx<'_> {
+    #[allow(clippy::too_many_arguments)]
     fn issue(
         &mut self,
         severity: Severity,
@@ -123,6 +40,9 @@ impl Ctx<'_> {
         raw: Option<String>,
         message: String,
     ) {
+        if severity == Severity::Error {
+            self.errors += 1;
+        }
         self.out.issues.push(Issue {
             severity,
             rule,
@@ -139,6 +59,103 @@ impl Ctx<'_> {
             filer: self.filer.map(|f| f.name.clone()),
         });
     }
+
+    /// A value of `col` that cannot be read. It rejects the row when the column is required or
+    /// `strict`; otherwise it is a warning, the value becomes null (its text stays in the
+    /// issue) and the row still counts.
+    fn problem(
+        &mut self,
+        rule: Rule,
+        r: usize,
+        c: Option<usize>,
+        col: &Column,
+        raw: Option<String>,
+        message: String,
+    ) {
+        if col.rejects_row() {
+            self.issue(Severity::Error, rule, Some(r), c, Some(col), raw, message);
+        } else {
+            let message = format!(
+                "{message}（“{}”为选填项，本行仍计入，此项按空值处理）",
+                col.label
+            );
+            self.issue(Severity::Warning, rule, Some(r), c, Some(col), raw, message);
+        }
+    }
+}
+
+/// Lists a skipped row (severity info) and counts it.
+fn skip(ctx: &mut Ctx, r: usize, kind: RowKind, first_text: Option<String>) {
+    let required = required_labels(ctx.out, ctx.pipeline);
+    let acc = &mut ctx.out.accounting;
+    acc.rows_skipped += 1;
+    let text = first_text.clone().unwrap_or_default();
+    let (reason, counter) = match kind {
+        RowKind::Section => (
+            format!("“{text}”为分组标题行，已跳过（不是项目）"),
+            &mut acc.skipped_section,
+        ),
+        RowKind::Total => (
+            format!("“{text}”为合计、小计或其中行，已跳过（不重复计入）"),
+            &mut acc.skipped_total,
+        ),
+        RowKind::Footer => (
+            format!("“{text}”为表尾（填报人、审核人、说明等），已跳过"),
+            &mut acc.skipped_footer,
+        ),
+        _ => (
+            format!("本行只有序号、备注等不读取的内容（“{text}”），没有项目信息，已跳过；如是项目，请填写{required}等必填项"),
+            &mut acc.skipped_blank,
+        ),
+    };
+    *counter += 1;
+    ctx.issue(
+        Severity::Info,
+        Rule::SkippedRow,
+        Some(r),
+        None,
+        None,
+        first_text,
+        reason,
+    );
+}
+
+fn required_labels(out: &SheetOutcome, pipeline: &Pipeline) -> String {
+    out.return_id
+        .as_deref()
+        .and_then(|id| pipeline.return_type(id))
+        .map(|rt| {
+            rt.columns
+                .iter()
+                .filter(|c| c.required)
+                .map(|c| format!("“{}”", c.label))
+                .collect::<Vec<_>>()
+                .join("、")
+        })
+        .unwrap_or_default()
+}
+
+/// Lists a run of blank rows (grid rows `from..=to`) once.
+fn skip_blank_run(ctx: &mut Ctx, from: usize, to: usize) {
+    let n = (to - from + 1) as u64;
+    let acc = &mut ctx.out.accounting;
+    acc.rows_skipped += n;
+    acc.skipped_blank += n;
+    let (a, b) = (ctx.sheet.row_number(from), ctx.sheet.row_number(to));
+    let message = if a == b {
+        "空行，已跳过".to_string()
+    } else {
+        format!("第{a}至{b}行为空行（{n}行），已跳过")
+    };
+    ctx.issue(
+        Severity::Info,
+        Rule::SkippedRow,
+        Some(from),
+        None,
+        None,
+        None,
+        message,
+    );
 }
 
 pub(super) fn convert_rows(
@@ -149,292 +166,366 @@ pub(super) fn convert_rows(
     m: &HeaderMatch,
     filer: Option<&Filer>,
 ) {
-    let note = note_unit(sheet, m.header_row);
-    let data_cols: Vec<usize> = m.columns.iter().map(|c| c.grid_col).collect();
+    let labels = Labels::new(rt, m);
+    let stated = super::units::stated_units(sheet, m);
     let mut ctx = Ctx {
         out,
         sheet,
         pipeline,
         filer,
+        errors: 0,
     };
+    let kinds: Vec<(RowKind, Option<String>)> = (m.data_start..sheet.rows.len())
+        .map(|r| classify_row(sheet, r, &labels, pipeline))
+        .collect();
+    let row_kinds: Vec<RowKind> = kinds.iter().map(|(k, _)| *k).collect();
+    let units = money::decide_units(&mut ctx, rt, m, &row_kinds, &stated);
 
-    // Per money column: the unit from the header, or a problem with it.
-    let mut header_units: Vec<Option<Result<MoneyUnit, String>>> = vec![None; rt.columns.len()];
-    let mut default_warned = vec![false; rt.columns.len()];
-    for mc in &m.columns {
-        if let (Some(u), ColumnKind::Money { .. }) = (&mc.header_unit, &rt.columns[mc.column].kind)
-        {
-            header_units[mc.column] = Some(MoneyUnit::parse(u).ok_or_else(|| u.clone()));
+    let mut blank_from: Option<usize> = None;
+    for (i, (kind, first_text)) in kinds.into_iter().enumerate() {
+        let r = m.data_start + i;
+        ctx.out.accounting.rows_read += 1;
+        if kind == RowKind::Blank {
+            blank_from.get_or_insert(r);
+            continue;
+        }
+        if let Some(from) = blank_from.take() {
+            skip_blank_run(&mut ctx, from, r - 1);
+        }
+        match kind {
+            RowKind::Data | RowKind::CityAsUnit => {
+                convert_row(&mut ctx, rt, m, &labels, &units, r, kind)
+            }
+            _ => skip(&mut ctx, r, kind, first_text),
         }
     }
+    if let Some(from) = blank_from {
+        skip_blank_run(&mut ctx, from, sheet.rows.len() - 1);
+    }
+}
 
-    for r in m.data_start..sheet.rows.len() {
-        let mut kind = classify_row(sheet, r, &data_cols);
-        if kind == RowKind::Data && is_city_total(sheet, r, rt, m, pipeline) {
-            kind = RowKind::Total;
-        }
-        let acc = &mut ctx.out.accounting;
-        acc.rows_read += 1;
-        match kind {
-            RowKind::Blank => {
-                acc.rows_skipped += 1;
-                acc.skipped_blank += 1;
-                continue;
-            }
-            RowKind::Total => {
-                acc.rows_skipped += 1;
-                acc.skipped_total += 1;
-                continue;
-            }
-            RowKind::Footer => {
-                acc.rows_skipped += 1;
-                acc.skipped_footer += 1;
-                continue;
-            }
-            RowKind::Data => {}
-        }
-        let errors_before = ctx
-            .out
-            .issues
+/// Converts one data row: accepted with its values, or rejected with every problem located.
+fn convert_row(
+    ctx: &mut Ctx,
+    rt: &ReturnType,
+    m: &HeaderMatch,
+    labels: &Labels,
+    units: &[Option<ColumnUnit>],
+    r: usize,
+    kind: RowKind,
+) {
+    let sheet = ctx.sheet;
+    let pipeline = ctx.pipeline;
+    let errors_before = ctx.errors;
+    let issues_before = ctx.out.issues.len();
+    if kind == RowKind::CityAsUnit {
+        let c = labels
+            .unit_cols
             .iter()
-            .filter(|i| i.severity == Severity::Error)
-            .count();
-        let mut values = vec![Value::Null; rt.columns.len()];
-        for (i, col) in rt.columns.iter().enumerate() {
-            let mapped = m.mapped(i);
-            let grid_col = mapped.map(|mc| mc.grid_col);
-            let cell = grid_col
-                .map(|c| sheet.get(r, c).clone())
-                .unwrap_or(Cell::Empty);
-            let raw = (!cell.is_empty()).then(|| cell.display());
-            let v = match &col.kind {
-                ColumnKind::Text => match &cell {
-                    Cell::Error(e) => {
-                        error_cell(&mut ctx, r, grid_col, col, e);
-                        Value::Null
-                    }
-                    c if c.is_empty() => Value::Null,
-                    c => match col.check {
-                        None => Value::Text(crate::text::nfkc(&c.display())),
-                        Some(Check::Uscc) => match check_uscc(&c.display()) {
-                            Ok(code) => Value::Text(code),
-                            Err(message) => {
-                                ctx.issue(
-                                    Severity::Error,
-                                    Rule::InvalidCode,
-                                    Some(r),
-                                    grid_col,
-                                    Some(col),
-                                    raw.clone(),
-                                    format!("“{}”：{message}", col.label),
-                                );
-                                Value::Null
-                            }
-                        },
-                    },
-                },
-                ColumnKind::Bool => match read_bool(&cell) {
-                    Ok(Some(b)) => Value::Bool(b),
-                    Ok(None) => Value::Null,
-                    Err(()) => {
-                        if let Cell::Error(e) = &cell {
-                            error_cell(&mut ctx, r, grid_col, col, e);
-                        } else {
-                            let raw_s = raw.clone().unwrap_or_default();
-                            ctx.issue(
-                                Severity::Error,
-                                Rule::UnknownValue,
-                                Some(r),
-                                grid_col,
-                                Some(col),
-                                raw.clone(),
-                                format!("“{}”的值“{raw_s}”无法识别，请填写“是”或“否”", col.label),
-                            );
-                        }
-                        Value::Null
-                    }
-                },
-                ColumnKind::Tags(_) => convert_tags(&mut ctx, r, grid_col, col, &cell),
-                ColumnKind::County | ColumnKind::Vocabulary(_) => {
-                    convert_coded(&mut ctx, r, grid_col, col, &cell)
-                }
-                ColumnKind::Money { unit, default_unit } => {
-                    let unit_cell = mapped
-                        .and_then(|mc| mc.unit_col)
-                        .map(|c| sheet.get(r, c).clone());
-                    convert_money(
-                        &mut ctx,
-                        r,
-                        grid_col,
-                        i,
-                        col,
-                        &cell,
-                        *unit,
-                        *default_unit,
-                        unit_cell,
-                        &header_units[i],
-                        note,
-                        &mut default_warned[i],
-                        m,
-                    )
-                }
-                ColumnKind::Number { .. } => match read_number(&cell) {
-                    Ok(None) => Value::Null,
-                    Ok(Some(n)) => {
-                        check_amount(&mut ctx, r, grid_col, col, n.value, raw.clone(), "")
-                    }
-                    Err(ValueError::ErrorCell(e)) => {
-                        error_cell(&mut ctx, r, grid_col, col, &e);
-                        Value::Null
-                    }
-                    Err(_) => {
-                        let raw_s = raw.clone().unwrap_or_default();
-                        ctx.issue(
-                            Severity::Error,
-                            Rule::UnparseableNumber,
-                            Some(r),
+            .copied()
+            .find(|&c| !sheet.get(r, c).is_empty());
+        let raw = c.map(|c| sheet.get(r, c).display());
+        let county_col = rt.columns.iter().find(|c| c.kind == ColumnKind::County);
+        let examples: Vec<&str> = pipeline
+            .counties
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        ctx.issue(
+            Severity::Error,
+            Rule::CityAsUnit,
+            Some(r),
+            c,
+            county_col,
+            raw.clone(),
+            format!(
+                "本行填写了项目，但“{}”填的是“{}”（全市），无法确定项目所在的{}；请填写具体的{}（如{}）",
+                county_col.map(|c| c.label.as_str()).unwrap_or(""),
+                raw.unwrap_or_default(),
+                pipeline.unit_label,
+                pipeline.unit_label,
+                examples.join("、")
+            ),
+        );
+    }
+    let mut values = vec![Value::Null; rt.columns.len()];
+    let mut texts: Vec<(usize, Value)> = Vec::new();
+    for (i, col) in rt.columns.iter().enumerate() {
+        let mapped = m.mapped(i);
+        let grid_col = mapped.map(|mc| mc.grid_col);
+        let cell = grid_col
+            .map(|c| sheet.get(r, c).clone())
+            .unwrap_or(Cell::Empty);
+        if let (Some(t), false) = (col.text_column, cell.is_empty()) {
+            texts.push((t, Value::Text(cell.display().trim().to_string())));
+        }
+        values[i] = convert_value(ctx, r, grid_col, i, col, &cell, mapped, units);
+    }
+    // A cell kept as typed in its `text_column` (a progress sentence, an organiser's name).
+    for (t, v) in texts {
+        values[t] = v;
+    }
+    derive_values(ctx, rt, m, r, &mut values);
+    // reference-list checks
+    // Required values (after defaults and derivations).
+    for (i, col) in rt.columns.iter().enumerate() {
+        let grid_col = m.mapped(i).map(|mc| mc.grid_col);
+        let had_problem = ctx.out.issues[issues_before..]
+            .iter()
+            .any(|iss| iss.column.as_deref() == Some(&col.name));
+        if col.required && values[i].is_null() && !had_problem {
+            let msg = if grid_col.is_none() {
+                format!(
+                    "报表缺少“{}”列，该行无法确定{}；请增加此列并填写",
+                    col.label, col.label
+                )
+            } else {
+                format!("“{}”为必填项，当前为空，请补充", col.label)
+            };
+            ctx.issue(
+                Severity::Error,
+                Rule::MissingRequired,
+                Some(r),
+                grid_col,
+                Some(col),
+                None,
+                msg,
+            );
+        }
+    }
+    let mut rejected = ctx.errors > errors_before;
+    if ctx.filer.is_none() && !rejected {
+        ctx.issue(
+            Severity::Error,
+            Rule::UnknownFiler,
+            Some(r),
+            None,
+            None,
+            None,
+            "填报单位无法识别，本行未计入；请在表头上方填写“填报单位：XX区”".to_string(),
+        );
+        rejected = true;
+    }
+    if rejected {
+        ctx.out.accounting.rows_rejected += 1;
+    } else {
+        ctx.out.accounting.rows_accepted += 1;
+        ctx.out.records.push(Record {
+            row: sheet.row_number(r),
+            values,
+        });
+    }
+}
+
+/// Derived values: a stage that no word or keyword gave is the furthest stage with a date.
+fn derive_values(ctx: &mut Ctx, rt: &ReturnType, m: &HeaderMatch, r: usize, values: &mut [Value]) {
+    for (i, col) in rt.columns.iter().enumerate() {
+        if !values[i].is_null() || col.derive_from_dates.is_empty() {
+            continue;
+        }
+        let Some(vocab) = ctx.pipeline.vocabulary(&col.kind) else {
+            continue;
+        };
+        let derived = col
+            .derive_from_dates
+            .iter()
+            .rposition(|&d| !values[d].is_null());
+        if let Some(k) = derived {
+            values[i] = Value::Text(vocab.values[k].clone());
+        }
+        // A sentence that no keyword understood: say what the dates gave.
+        let grid_col = m.mapped(i).map(|mc| mc.grid_col);
+        let cell = grid_col
+            .map(|c| ctx.sheet.get(r, c).clone())
+            .unwrap_or(Cell::Empty);
+        if cell.is_empty() || !matches!(vocab.resolve(&cell.display()), Resolved::Unknown) {
+            continue;
+        }
+        let raw = cell.display();
+        let message = match derived {
+            Some(k) => format!(
+                "“{}”的“{raw}”不是规定的写法（{}），已按所填日期判断为“{}”；请填写规定的写法",
+                col.label,
+                vocab.values.join("、"),
+                vocab.values[k]
+            ),
+            None => format!(
+                "“{}”的“{raw}”无法判断（应为{}之一），也没有可推断的日期，此项按空值处理，本行仍计入",
+                col.label,
+                vocab.values.join("、")
+            ),
+        };
+        ctx.issue(
+            Severity::Warning,
+            Rule::UnknownValue,
+            Some(r),
+            grid_col,
+            Some(col),
+            Some(raw),
+            message,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn convert_value(
+    ctx: &mut Ctx,
+    r: usize,
+    grid_col: Option<usize>,
+    i: usize,
+    col: &Column,
+    cell: &Cell,
+    mapped: Option<&super::header::MappedColumn>,
+    units: &[Option<ColumnUnit>],
+) -> Value {
+    let sheet = ctx.sheet;
+    let pipeline = ctx.pipeline;
+    let raw = (!cell.is_empty()).then(|| cell.display());
+    match &col.kind {
+        ColumnKind::Text => match cell {
+            Cell::Error(e) => {
+                error_cell(ctx, r, grid_col, col, e);
+                Value::Null
+            }
+            c if c.is_empty() => Value::Null,
+            c => match col.check {
+                None => Value::Text(crate::text::nfkc(&c.display())),
+                Some(Check::Uscc) => match check_uscc(&c.display()) {
+                    Ok(code) => Value::Text(code),
+                    Err(message) => {
+                        ctx.problem(
+                            Rule::InvalidCode,
+                            r,
                             grid_col,
-                            Some(col),
-                            raw.clone(),
-                            format!("“{}”的值“{raw_s}”不是有效数字，请填写数字", col.label),
+                            col,
+                            raw,
+                            format!("“{}”：{message}", col.label),
                         );
                         Value::Null
                     }
                 },
-                ColumnKind::Date => match read_date(&cell) {
-                    Ok(None) => Value::Null,
-                    Ok(Some(d)) => {
-                        if d < pipeline.min_date {
-                            ctx.issue(
-                                Severity::Error,
-                                Rule::DateBeforeMin,
-                                Some(r),
-                                grid_col,
-                                Some(col),
-                                raw.clone(),
-                                format!(
-                                    "“{}”{}早于{}，请核实日期",
-                                    col.label, d, pipeline.min_date
-                                ),
-                            );
-                            Value::Null
-                        } else if col.not_after_period && d > ctx.out.period.last_day() {
-                            ctx.issue(
-                                Severity::Error,
-                                Rule::DateAfterPeriod,
-                                Some(r),
-                                grid_col,
-                                Some(col),
-                                raw.clone(),
-                                format!(
-                                    "“{}”{}晚于报表所属月份{}，请核实日期或在当月报表中填报",
-                                    col.label, d, ctx.out.period
-                                ),
-                            );
-                            Value::Null
-                        } else {
-                            Value::Date(d)
-                        }
-                    }
-                    Err(ValueError::ErrorCell(e)) => {
-                        error_cell(&mut ctx, r, grid_col, col, &e);
-                        Value::Null
-                    }
-                    Err(_) => {
-                        let raw_s = raw.clone().unwrap_or_default();
-                        ctx.issue(Severity::Error, Rule::UnparseableDate, Some(r), grid_col, Some(col), raw.clone(), format!("“{}”的值“{raw_s}”不是有效日期，请按2025-03-05或2025年3月5日的格式填写", col.label));
-                        Value::Null
-                    }
-                },
-            };
-            values[i] = v;
+            },
+        },
+        ColumnKind::Bool => match read_bool(cell) {
+            Ok(Some(b)) => Value::Bool(b),
+            Ok(None) => Value::Null,
+            Err(()) => {
+                if let Cell::Error(e) = cell {
+                    error_cell(ctx, r, grid_col, col, e);
+                } else {
+                    let raw_s = raw.clone().unwrap_or_default();
+                    ctx.problem(
+                        Rule::UnknownValue,
+                        r,
+                        grid_col,
+                        col,
+                        raw,
+                        format!("“{}”的值“{raw_s}”无法识别，请填写“是”或“否”", col.label),
+                    );
+                }
+                Value::Null
+            }
+        },
+        ColumnKind::Tags(_) => convert_tags(ctx, r, grid_col, col, cell),
+        ColumnKind::County | ColumnKind::Vocabulary(_) => {
+            convert_coded(ctx, r, grid_col, col, cell)
         }
-        // Derived values: a missing stage is the furthest stage that has a date.
-        for (i, col) in rt.columns.iter().enumerate() {
-            if values[i].is_null() && !col.derive_from_dates.is_empty() {
-                if let Some(vocab) = pipeline.vocabulary(&col.kind) {
-                    if let Some(k) = col
-                        .derive_from_dates
-                        .iter()
-                        .rposition(|&d| !values[d].is_null())
-                    {
-                        values[i] = Value::Text(vocab.values[k].clone());
-                    }
+        ColumnKind::Money { unit, .. } => {
+            let unit_cell = mapped
+                .and_then(|mc| mc.unit_col)
+                .map(|c| (c, sheet.get(r, c).clone()));
+            convert_money(
+                ctx,
+                r,
+                grid_col,
+                col,
+                cell,
+                *unit,
+                unit_cell,
+                units[i].as_ref(),
+            )
+        }
+        ColumnKind::Number { .. } => match read_number(cell) {
+            Ok(None) => Value::Null,
+            Ok(Some(n)) => check_amount(ctx, r, grid_col, col, n.value, raw, ""),
+            Err(ValueError::ErrorCell(e)) => {
+                error_cell(ctx, r, grid_col, col, &e);
+                Value::Null
+            }
+            Err(_) => {
+                let raw_s = raw.clone().unwrap_or_default();
+                ctx.problem(
+                    Rule::UnparseableNumber,
+                    r,
+                    grid_col,
+                    col,
+                    raw,
+                    format!("“{}”的值“{raw_s}”不是有效数字，请填写数字", col.label),
+                );
+                Value::Null
+            }
+        },
+        ColumnKind::Date => match read_date(cell) {
+            Ok(None) => Value::Null,
+            Ok(Some(d)) => {
+                if d < pipeline.min_date {
+                    ctx.problem(
+                        Rule::DateBeforeMin,
+                        r,
+                        grid_col,
+                        col,
+                        raw,
+                        format!("“{}”{}早于{}，请核实日期", col.label, d, pipeline.min_date),
+                    );
+                    Value::Null
+                } else if col.not_after_period && d > ctx.out.period.last_day() {
+                    let period = ctx.out.period;
+                    ctx.problem(
+                        Rule::DateAfterPeriod,
+                        r,
+                        grid_col,
+                        col,
+                        raw,
+                        format!(
+                            "“{}”{}晚于报表所属月份{}，请核实日期或在当月报表中填报",
+                            col.label, d, period
+                        ),
+                    );
+                    Value::Null
+                } else {
+                    Value::Date(d)
                 }
             }
-        }
-        // Required values (after defaults and derivations).
-        let new_errors = ctx
-            .out
-            .issues
-            .iter()
-            .filter(|i| i.severity == Severity::Error)
-            .count()
-            > errors_before;
-        for (i, col) in rt.columns.iter().enumerate() {
-            let grid_col = m.mapped(i).map(|mc| mc.grid_col);
-            let had_problem = ctx.out.issues[errors_before..].iter().any(|iss| {
-                iss.row == Some(sheet.row_number(r)) && iss.column.as_deref() == Some(&col.name)
-            });
-            if col.required && values[i].is_null() && !had_problem {
-                let msg = if grid_col.is_none() {
-                    format!(
-                        "报表缺少“{}”列，该行无法确定{}；请增加此列并填写",
-                        col.label, col.label
-                    )
-                } else {
-                    format!("“{}”为必填项，当前为空，请补充", col.label)
-                };
-                ctx.issue(
-                    Severity::Error,
-                    Rule::MissingRequired,
-                    Some(r),
-                    grid_col,
-                    Some(col),
-                    None,
-                    msg,
-                );
+            Err(ValueError::ErrorCell(e)) => {
+                error_cell(ctx, r, grid_col, col, &e);
+                Value::Null
             }
-        }
-        let rejected = new_errors
-            || ctx
-                .out
-                .issues
-                .iter()
-                .filter(|i| i.severity == Severity::Error)
-                .count()
-                > errors_before;
-        if ctx.filer.is_none() && !rejected {
-            ctx.issue(
-                Severity::Error,
-                Rule::UnknownFiler,
-                Some(r),
-                None,
-                None,
-                None,
-                "填报单位无法识别，本行未计入；请在表头上方填写“填报单位：XX区”".to_string(),
-            );
-        }
-        let rejected = rejected || ctx.filer.is_none();
-        if rejected {
-            ctx.out.accounting.rows_rejected += 1;
-        } else {
-            ctx.out.accounting.rows_accepted += 1;
-            ctx.out.records.push(Record {
-                row: sheet.row_number(r),
-                values,
-            });
-        }
+            Err(_) => {
+                let raw_s = raw.clone().unwrap_or_default();
+                ctx.problem(
+                    Rule::UnparseableDate,
+                    r,
+                    grid_col,
+                    col,
+                    raw,
+                    format!(
+                        "“{}”的值“{raw_s}”不是有效日期，请按2025-03-05或2025年3月5日的格式填写",
+                        col.label
+                    ),
+                );
+                Value::Null
+            }
+        },
     }
 }
 
 fn error_cell(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, e: &str) {
-    ctx.issue(
-        Severity::Error,
+    ctx.problem(
         Rule::ErrorCell,
-        Some(r),
+        r,
         c,
-        Some(col),
+        col,
         Some(e.to_string()),
         format!(
             "“{}”单元格为错误值{e}（公式出错），请改为实际数值",
@@ -464,6 +555,13 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
             Value::Null
         }
         Resolved::Unknown => {
+            // A sentence (`主体结构施工，已完成投资40%`): the declared keywords, else the dates.
+            if let Some(i) = vocab.by_keyword(&raw) {
+                return Value::Text(vocab.values[i].clone());
+            }
+            if !col.derive_from_dates.is_empty() && !col.rejects_row() {
+                return Value::Null;
+            }
             let allowed = vocab.values.join("、");
             if col.kind == ColumnKind::County {
                 ctx.issue(
@@ -479,12 +577,11 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
                     ),
                 );
             } else if vocab.unknown == UnknownPolicy::Reject {
-                ctx.issue(
-                    Severity::Error,
+                ctx.problem(
                     Rule::UnknownValue,
-                    Some(r),
+                    r,
                     c,
-                    Some(col),
+                    col,
                     Some(raw.clone()),
                     format!(
                         "“{}”的值“{raw}”无法识别，请填写以下之一：{allowed}",
@@ -499,9 +596,9 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
     }
 }
 
-/// A tags cell: every part must be a value of the vocabulary (or a "no value" word); unknown
-/// parts follow the vocabulary's `unknown` policy. Stored as the canonical values joined by
-/// "、" in vocabulary order.
+/// A tags cell: the known parts are kept (canonical values joined by "、" in vocabulary order);
+/// unknown parts are a warning, or reject the row when the vocabulary rejects unknown words and
+/// the column is required or `strict`.
 fn convert_tags(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: &Cell) -> Value {
     let Some(vocab) = ctx.pipeline.vocabulary(&col.kind) else {
         return Value::Null;
@@ -523,7 +620,7 @@ fn convert_tags(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: &
     if !unknown.is_empty() {
         let allowed = vocab.values.join("、");
         let words = unknown.join("、");
-        if vocab.unknown == UnknownPolicy::Reject {
+        if vocab.unknown == UnknownPolicy::Reject && col.rejects_row() {
             ctx.issue(
                 Severity::Error,
                 Rule::UnknownValue,
@@ -546,7 +643,7 @@ fn convert_tags(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: &
             Some(col),
             Some(raw.clone()),
             format!(
-                "“{}”中的“{words}”不在名单内，已忽略；如属名单内，请按规范名称填写：{allowed}",
+                "“{}”中的“{words}”不在名单内，已忽略（其余类型照常计入）；如属名单内，请按规范名称填写：{allowed}",
                 col.label
             ),
         );
@@ -565,21 +662,18 @@ fn convert_tags(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: &
     }
 }
 
+/// A money cell: the value's own unit wins, then the row's `单位` cell, then the column's unit
+/// decided for the sheet.
 #[allow(clippy::too_many_arguments)]
 fn convert_money(
     ctx: &mut Ctx,
     r: usize,
     c: Option<usize>,
-    i: usize,
     col: &Column,
     cell: &Cell,
     unit: MoneyUnit,
-    default_unit: MoneyUnit,
-    unit_cell: Option<Cell>,
-    header_unit: &Option<Result<MoneyUnit, String>>,
-    note: Option<MoneyUnit>,
-    default_warned: &mut bool,
-    m: &HeaderMatch,
+    unit_cell: Option<(usize, Cell)>,
+    column_unit: Option<&ColumnUnit>,
 ) -> Value {
     let raw = (!cell.is_empty()).then(|| cell.display());
     let parsed = match read_number(cell) {
@@ -591,12 +685,11 @@ fn convert_money(
         }
         Err(_) => {
             let raw_s = raw.clone().unwrap_or_default();
-            ctx.issue(
-                Severity::Error,
+            ctx.problem(
                 Rule::UnparseableNumber,
-                Some(r),
+                r,
                 c,
-                Some(col),
+                col,
                 raw,
                 format!(
                     "“{}”的值“{raw_s}”不是有效金额，请填写数字（可带单位，如12.5亿元或8000万元）",
@@ -606,58 +699,46 @@ fn convert_money(
             return Value::Null;
         }
     };
-    // The value's own unit wins, then the row's 单位 cell, the header, the note row, the default.
-    let from_value = match &parsed.unit {
-        Some(w) => match MoneyUnit::parse(w) {
-            Some(u) => Some(u),
+    let chosen = if let Some(w) = &parsed.unit {
+        match MoneyUnit::parse(w) {
+            Some(u) => u,
             None => {
-                ctx.issue(
-                    Severity::Error,
+                ctx.problem(
                     Rule::UnknownUnit,
-                    Some(r),
+                    r,
                     c,
-                    Some(col),
-                    raw.clone(),
+                    col,
+                    raw,
                     format!("“{}”的单位“{w}”无法识别，请使用万元或亿元", col.label),
                 );
                 return Value::Null;
             }
-        },
-        None => None,
-    };
-    let from_unit_cell = unit_cell
-        .as_ref()
-        .filter(|u| !u.is_empty())
-        .map(|u| (MoneyUnit::parse(&u.display()), u.display()));
-    let chosen = if let Some(u) = from_value {
-        u
-    } else if let Some((parsed_unit, word)) = from_unit_cell {
-        match parsed_unit {
+        }
+    } else if let Some((uc, word)) = unit_cell.filter(|(_, u)| !u.is_empty()) {
+        let word = word.display();
+        match MoneyUnit::parse(&word) {
             Some(u) => u,
             None => {
-                let uc = m.mapped(i).and_then(|mc| mc.unit_col);
-                ctx.issue(
-                    Severity::Error,
+                ctx.problem(
                     Rule::UnknownUnit,
-                    Some(r),
-                    uc,
-                    Some(col),
+                    r,
+                    Some(uc),
+                    col,
                     Some(word.clone()),
                     format!("“{}”的单位“{word}”无法识别，请使用万元或亿元", col.label),
                 );
                 return Value::Null;
             }
         }
-    } else if let Some(h) = header_unit {
-        match h {
-            Ok(u) => *u,
-            Err(word) => {
-                ctx.issue(
-                    Severity::Error,
+    } else {
+        match column_unit {
+            Some(ColumnUnit::Use(u)) => *u,
+            Some(ColumnUnit::UnknownWord(word)) => {
+                ctx.problem(
                     Rule::UnknownUnit,
-                    Some(r),
+                    r,
                     c,
-                    Some(col),
+                    col,
                     raw,
                     format!(
                         "表头中“{}”的单位“{word}”无法识别，请改为万元或亿元",
@@ -666,28 +747,23 @@ fn convert_money(
                 );
                 return Value::Null;
             }
+            Some(ColumnUnit::Implausible(u)) => {
+                let raw_s = raw.clone().unwrap_or_default();
+                ctx.problem(
+                    Rule::ImplausibleUnit,
+                    r,
+                    c,
+                    col,
+                    raw,
+                    format!(
+                        "“{}”为{raw_s}：本列多数数值按{}计超过合理上限，单位很可能有误，本列数值未计入；请核实单位并在表头注明",
+                        col.label, u.name
+                    ),
+                );
+                return Value::Null;
+            }
+            None => unit,
         }
-    } else if let Some(u) = note {
-        u
-    } else {
-        if !*default_warned {
-            *default_warned = true;
-            let header_cell = m.mapped(i).map(|mc| mc.grid_col);
-            let row = Some(m.header_row);
-            ctx.issue(
-                Severity::Warning,
-                Rule::DefaultUnit,
-                row,
-                header_cell,
-                Some(col),
-                None,
-                format!(
-                    "“{}”列未注明金额单位，已按{}计；请在表头注明单位，如“{}（万元）”",
-                    col.label, default_unit.name, col.label
-                ),
-            );
-        }
-        default_unit
     };
     let value = parsed.value * chosen.factor_to(unit);
     check_amount(ctx, r, c, col, value, raw, unit.name)
@@ -703,13 +779,23 @@ fn check_amount(
     unit: &str,
 ) -> Value {
     let raw_s = raw.clone().unwrap_or_default();
-    if value < 0.0 {
-        ctx.issue(
-            Severity::Error,
-            Rule::NegativeAmount,
-            Some(r),
+    if !value.is_finite() {
+        ctx.problem(
+            Rule::UnparseableNumber,
+            r,
             c,
-            Some(col),
+            col,
+            raw,
+            format!("“{}”的值“{raw_s}”不是有效数字，请填写数字", col.label),
+        );
+        return Value::Null;
+    }
+    if value < 0.0 {
+        ctx.problem(
+            Rule::NegativeAmount,
+            r,
+            c,
+            col,
             raw,
             format!("“{}”不能为负数（{raw_s}），请更正", col.label),
         );
@@ -717,12 +803,11 @@ fn check_amount(
     }
     if let Some(max) = col.max {
         if value > max {
-            ctx.issue(
-                Severity::Error,
+            ctx.problem(
                 Rule::ImplausibleAmount,
-                Some(r),
+                r,
                 c,
-                Some(col),
+                col,
                 raw,
                 format!(
                     "“{}”为{}{unit}，超过合理上限{}{unit}，请核实金额和单位（是否应为万元）",

@@ -378,7 +378,9 @@ fn bool_tags_and_credit_codes_are_read_or_rejected_in_place() {
     let o = super::super::normalise_sheet(&file, &sheet, &p, None);
     let rt = p.return_type("enterprises").unwrap();
     let col = |n: &str| rt.column_index(n).unwrap();
-    assert_eq!(o.accounting.rows_accepted, 1);
+    // The bad credit code (required) rejects its row; an unreadable yes/no and an unlisted tag
+    // (optional columns) are warnings and their rows count.
+    assert_eq!(o.accounting.rows_accepted, 3);
     let rec = &o.records[0];
     assert_eq!(
         rec.values[col("credit_code")],
@@ -391,23 +393,388 @@ fn bool_tags_and_credit_codes_are_read_or_rejected_in_place() {
         rec.values[col("tags")],
         Value::Text("科技型中小企业、高新技术企业、专精特新“小巨人”".into())
     );
-    let got: Vec<(String, Rule)> = o
+    assert_eq!(o.records[1].values[col("in_key_park")], Value::Null);
+    assert_eq!(o.records[2].values[col("tags")], Value::Null);
+    let got: Vec<(String, Severity, Rule)> = o
         .issues
         .iter()
-        .filter(|i| i.severity == Severity::Error)
-        .map(|i| (i.cell.clone().unwrap_or_default(), i.rule))
+        .map(|i| (i.cell.clone().unwrap_or_default(), i.severity, i.rule))
         .collect();
     assert_eq!(
         got,
         vec![
-            ("B4".to_string(), Rule::InvalidCode),
-            ("C5".to_string(), Rule::UnknownValue),
-            ("E6".to_string(), Rule::UnknownValue),
+            ("B4".to_string(), Severity::Error, Rule::InvalidCode),
+            ("C5".to_string(), Severity::Warning, Rule::UnknownValue),
+            ("E6".to_string(), Severity::Warning, Rule::UnknownValue),
         ]
     );
     assert!(
         o.issues[0].message.contains("第18位应为“3”"),
         "{}",
         o.issues[0].message
+    );
+}
+
+fn ledger_header() -> Vec<Cell> {
+    [
+        "序号",
+        "项目名称",
+        "投资主体",
+        "行业类别",
+        "计划总投资(亿元)",
+        "进展情况",
+        "签约日期",
+        "开工日期",
+        "备注",
+    ]
+    .iter()
+    .map(|s| t(s))
+    .collect()
+}
+
+fn project(no: &str, name: &str, amount: Cell, progress: &str, remark: &str) -> Vec<Cell> {
+    vec![
+        t(no),
+        t(name),
+        t(&format!("{name}公司")),
+        t("制造业"),
+        amount,
+        t(progress),
+        t("2025-01-10"),
+        t(""),
+        t(remark),
+    ]
+}
+
+fn skipped(o: &SheetOutcome) -> Vec<(u32, String)> {
+    o.issues
+        .iter()
+        .filter(|i| i.rule == Rule::SkippedRow)
+        .map(|i| (i.row.unwrap_or(0), i.raw.clone().unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn remarks_starting_with_footer_or_total_words_never_skip_a_project() {
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        ledger_header(),
+        project("1", "甲", Cell::Number(3.0), "签约", "说明：已完成备案"),
+        project("2", "乙", Cell::Number(4.0), "签约", "注：用地待落实"),
+        project("3", "丙", Cell::Number(5.0), "签约", "累计完成投资2亿元"),
+        project("4", "丁", Cell::Number(6.0), "签约", "其中设备投资1亿元"),
+        project("5", "戊", Cell::Number(7.0), "签约", "合计两期"),
+        project("6", "己", Cell::Number(8.0), "备注：二期另报", ""),
+    ]);
+    assert_eq!(o.accounting.rows_accepted, 6, "{:#?}", o.issues);
+    assert_eq!(o.accounting.rows_skipped, 0);
+}
+
+#[test]
+fn section_rows_are_skipped_and_listed_with_their_text() {
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        ledger_header(),
+        vec![t("一、制造业项目")],
+        project("1", "甲", Cell::Number(3.0), "签约", ""),
+        vec![
+            t(""),
+            t("（二）服务业项目（1个）"),
+            t(""),
+            t(""),
+            Cell::Number(2.0),
+        ],
+        project("2", "乙", Cell::Number(2.0), "签约", ""),
+        vec![t("三"), t("拟落地项目")],
+        vec![t("合计"), t(""), t(""), t(""), Cell::Number(5.0)],
+        vec![],
+        vec![],
+        vec![t("填报人：张三"), t(""), t("审核人：李四")],
+    ]);
+    let a = o.accounting;
+    assert_eq!(
+        (a.rows_accepted, a.rows_rejected),
+        (2, 0),
+        "{:#?}",
+        o.issues
+    );
+    assert_eq!(
+        (
+            a.skipped_section,
+            a.skipped_total,
+            a.skipped_blank,
+            a.skipped_footer
+        ),
+        (3, 1, 2, 1)
+    );
+    assert!(a.balanced());
+    let listed = skipped(&o);
+    assert_eq!(
+        listed.len(),
+        6,
+        "one line per skipped row, one per run of blank rows"
+    );
+    assert!(listed.contains(&(3, "一、制造业项目".to_string())));
+    assert!(listed.contains(&(5, "（二）服务业项目（1个）".to_string())));
+    assert!(o
+        .issues
+        .iter()
+        .filter(|i| i.rule == Rule::SkippedRow)
+        .all(|i| i.severity == Severity::Info));
+}
+
+#[test]
+fn a_numbered_project_name_with_its_facts_is_a_project_not_a_section() {
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        ledger_header(),
+        project(
+            "一",
+            "一、年产5万吨新材料项目",
+            Cell::Number(3.0),
+            "签约",
+            "",
+        ),
+    ]);
+    assert_eq!(o.accounting.rows_accepted, 1, "{:#?}", o.issues);
+}
+
+#[test]
+fn a_project_row_whose_unit_names_the_whole_city_is_rejected_not_skipped() {
+    let o = run(vec![
+        vec![t("填报单位：市商务局")],
+        header(),
+        vec![
+            t("1"),
+            t("甲"),
+            t("甲公司"),
+            t("江门市"),
+            t(""),
+            t("制造业"),
+            Cell::Number(30000.0),
+            t(""),
+            t("2025-01-05"),
+        ],
+        vec![
+            t("合计"),
+            t(""),
+            t(""),
+            t("全市"),
+            t(""),
+            t(""),
+            Cell::Number(30000.0),
+        ],
+    ]);
+    let a = o.accounting;
+    assert_eq!((a.rows_rejected, a.skipped_total), (1, 1));
+    let e = o
+        .issues
+        .iter()
+        .find(|i| i.rule == Rule::CityAsUnit)
+        .unwrap();
+    assert_eq!(e.cell.as_deref(), Some("D3"));
+    assert!(e.message.contains("县(市、区)"), "{}", e.message);
+}
+
+#[test]
+fn progress_sentences_give_a_stage_by_keywords_and_are_kept() {
+    let p = Pipeline::embedded_default().unwrap();
+    let rt = p.return_type("project_ledger").unwrap();
+    let stage = rt.column_index("stage").unwrap();
+    let note = rt.column_index("progress_note").unwrap();
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        ledger_header(),
+        project(
+            "1",
+            "甲",
+            Cell::Number(3.0),
+            "主体结构施工，已完成投资40%",
+            "",
+        ),
+        project("2", "乙", Cell::Number(3.0), "设备安装调试中", ""),
+        project("3", "丙", Cell::Number(3.0), "正在进行土地摘牌", ""),
+        project("4", "丁", Cell::Number(3.0), "已建成投产", ""),
+        project("5", "戊", Cell::Number(3.0), "厂房已封顶，计划年底投产", ""),
+        project("6", "己", Cell::Number(3.0), "项目有序推进", ""),
+    ]);
+    assert_eq!(o.accounting.rows_accepted, 6, "{:#?}", o.issues);
+    let stages: Vec<&Value> = o.records.iter().map(|r| &r.values[stage]).collect();
+    let text = |s: &str| Value::Text(s.into());
+    assert_eq!(
+        stages,
+        vec![
+            &text("开工"),
+            &text("开工"),
+            &text("签约"),
+            &text("投产"),
+            &text("开工"),
+            // No keyword: the dates decide (a signing date only).
+            &text("签约"),
+        ]
+    );
+    assert_eq!(
+        o.records[0].values[note],
+        text("主体结构施工，已完成投资40%")
+    );
+    let warned: Vec<u32> = o
+        .issues
+        .iter()
+        .filter(|i| i.severity == Severity::Warning && i.column.as_deref() == Some("stage"))
+        .filter_map(|i| i.row)
+        .collect();
+    assert_eq!(
+        warned,
+        vec![8],
+        "only the sentence no keyword understood is warned about"
+    );
+}
+
+#[test]
+fn an_unreadable_optional_value_becomes_null_with_a_warning_and_the_row_counts() {
+    let p = Pipeline::embedded_default().unwrap();
+    let rt = p.return_type("project_ledger").unwrap();
+    let started = rt.column_index("started_date").unwrap();
+    let mut row = project("1", "甲", Cell::Number(3.0), "签约", "");
+    row[7] = t("年底前");
+    let o = run(vec![vec![t("填报单位：蓬江区")], ledger_header(), row]);
+    assert_eq!(o.accounting.rows_accepted, 1, "{:#?}", o.issues);
+    assert_eq!(o.records[0].values[started], Value::Null);
+    let w = o
+        .issues
+        .iter()
+        .find(|i| i.column.as_deref() == Some("started_date"))
+        .unwrap();
+    assert_eq!(
+        (w.severity, w.rule, w.cell.as_deref(), w.raw.as_deref()),
+        (
+            Severity::Warning,
+            Rule::UnparseableDate,
+            Some("H3"),
+            Some("年底前")
+        )
+    );
+}
+
+#[test]
+fn a_note_naming_two_units_applies_its_money_unit_to_every_amount() {
+    let p = Pipeline::embedded_default().unwrap();
+    let rt = p.return_type("project_ledger").unwrap();
+    let inv = rt.column_index("planned_investment_yi").unwrap();
+    let mut head = ledger_header();
+    head[4] = t("计划总投资");
+    let o = run(vec![
+        vec![t("填报单位：蓬江区"), t(""), t("单位：万元、亩")],
+        head,
+        project("1", "甲", Cell::Number(35000.0), "签约", ""),
+        project("2", "乙", Cell::Number(800.0), "签约", ""),
+        project("3", "丙", Cell::Number(120000.0), "签约", ""),
+    ]);
+    let got: Vec<&Value> = o.records.iter().map(|r| &r.values[inv]).collect();
+    assert_eq!(
+        got,
+        vec![
+            &Value::Number(3.5),
+            &Value::Number(0.08),
+            &Value::Number(12.0)
+        ]
+    );
+    assert!(o.issues.iter().any(|i| i.rule == Rule::AssumedValue));
+}
+
+#[test]
+fn a_unit_at_the_header_right_end_or_over_a_group_applies() {
+    let p = Pipeline::embedded_default().unwrap();
+    let rt = p.return_type("project_ledger").unwrap();
+    let inv = rt.column_index("planned_investment_yi").unwrap();
+    let mut head = ledger_header();
+    head[4] = t("计划总投资");
+    head.push(t("单位：万元"));
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        head,
+        project("1", "甲", Cell::Number(5000.0), "签约", ""),
+    ]);
+    assert_eq!(
+        o.records[0].values[inv],
+        Value::Number(0.5),
+        "{:#?}",
+        o.issues
+    );
+    // `投资情况（万元）` over 计划总投资 / 已完成投资.
+    let top = vec![
+        t("项目名称"),
+        t("投资主体"),
+        t("行业类别"),
+        t("投资情况（万元）"),
+        t(""),
+        t("签约日期"),
+    ];
+    let bottom = vec![t(""), t(""), t(""), t("计划总投资"), t("已完成投资"), t("")];
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        top,
+        bottom,
+        vec![
+            t("甲"),
+            t("甲公司"),
+            t("制造业"),
+            Cell::Number(5000.0),
+            Cell::Number(100.0),
+            t("2025-01-10"),
+        ],
+    ]);
+    assert_eq!(o.records.len(), 1, "{:#?} {:?}", o.issues, o.accounting);
+    assert_eq!(
+        o.records[0].values[inv],
+        Value::Number(0.5),
+        "{:#?}",
+        o.issues
+    );
+}
+
+#[test]
+fn a_column_implausible_in_its_default_unit_is_read_in_the_unit_that_fits_and_reported_once() {
+    let p = Pipeline::embedded_default().unwrap();
+    let rt = p.return_type("project_ledger").unwrap();
+    let inv = rt.column_index("planned_investment_yi").unwrap();
+    let mut head = ledger_header();
+    head[4] = t("计划总投资");
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        head.clone(),
+        project("1", "甲", Cell::Number(35000.0), "签约", ""),
+        project("2", "乙", Cell::Number(800.0), "签约", ""),
+        project("3", "丙", Cell::Number(120000.0), "签约", ""),
+    ]);
+    let got: Vec<&Value> = o.records.iter().map(|r| &r.values[inv]).collect();
+    assert_eq!(
+        got,
+        vec![
+            &Value::Number(3.5),
+            &Value::Number(0.08),
+            &Value::Number(12.0)
+        ],
+        "no value is counted in the unit that made its neighbours implausible"
+    );
+    let sheet_level: Vec<&Issue> = o
+        .issues
+        .iter()
+        .filter(|i| i.rule == Rule::ImplausibleUnit)
+        .collect();
+    assert_eq!(sheet_level.len(), 1);
+    assert_eq!(sheet_level[0].cell.as_deref(), Some("E2"));
+    // A stated unit that makes most values implausible: none of them is counted.
+    head[4] = t("计划总投资（亿元）");
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        head,
+        project("1", "甲", Cell::Number(35000.0), "签约", ""),
+        project("2", "乙", Cell::Number(800.0), "签约", ""),
+        project("3", "丙", Cell::Number(120000.0), "签约", ""),
+    ]);
+    assert_eq!(
+        (o.accounting.rows_accepted, o.accounting.rows_rejected),
+        (0, 3)
     );
 }

@@ -164,10 +164,18 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
                 (val.clone(), aliases)
             })
             .collect();
-        vocabularies.insert(
-            name.clone(),
-            build_vocabulary(name, entries, v.none.clone(), unknown),
-        );
+        let mut vocab = build_vocabulary(name, entries, v.none.clone(), unknown);
+        vocab.set_future_words(&v.future_words);
+        for (k, kw) in v.keywords.iter().enumerate() {
+            match vocab.index_of(&kw.value) {
+                Some(i) => vocab.set_keywords(i, &kw.words),
+                None => p.add(
+                    format!("{path}.keywords[{k}].value"),
+                    format!("`{}` is not one of the values", kw.value),
+                ),
+            }
+        }
+        vocabularies.insert(name.clone(), vocab);
     }
 
     // Returns.
@@ -613,6 +621,8 @@ fn build_vocabulary(
         lookup,
         none: none.iter().map(|s| compact(s)).collect(),
         unknown,
+        keywords: Vec::new(),
+        future_words: Vec::new(),
     }
 }
 

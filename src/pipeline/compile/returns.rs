@@ -105,7 +105,11 @@ pub(super) fn compile_return(
                 None
             }
         };
-        if c.spellings.is_empty() {
+        let filled_from_another = rr
+            .columns
+            .iter()
+            .any(|o| o.text_column.as_deref() == Some(c.name.as_str()));
+        if c.spellings.is_empty() && !filled_from_another {
             p.add(
                 format!("{cpath}.spellings"),
                 "at least one header spelling is needed",
@@ -141,6 +145,8 @@ pub(super) fn compile_return(
             not_after_period: c.not_after_period,
             max: c.max,
             check,
+            strict: c.strict,
+            text_column: None,
             spellings: c.spellings.clone(),
         });
     }
@@ -170,6 +176,21 @@ pub(super) fn compile_return(
             }
         }
         columns[i].derive_from_dates = derived;
+        if let Some(t) = &c.text_column {
+            let ti = index(p, &format!("columns[{i}].text_column"), t);
+            if !matches!(columns[i].kind, ColumnKind::Vocabulary(_)) {
+                p.add(
+                    format!("{path}.columns[{i}].text_column"),
+                    "only a vocabulary column keeps its text in another column",
+                );
+            } else if columns[ti].kind != ColumnKind::Text || !rr.columns[ti].spellings.is_empty() {
+                p.add(
+                    format!("{path}.columns[{i}].text_column"),
+                    format!("`{t}` must be a text column without spellings of its own"),
+                );
+            }
+            columns[i].text_column = Some(ti);
+        }
     }
     if rr.identity.id.is_none() && rr.identity.fallback.is_empty() {
         p.add(format!("{path}.identity"), "give `id`, `fallback` or both");
@@ -204,6 +225,11 @@ pub(super) fn compile_return(
         .iter()
         .map(|h| crate::text::header_label(h))
         .collect();
+    let index_headers = rr
+        .index_headers
+        .iter()
+        .map(|h| crate::text::header_label(h))
+        .collect();
     ReturnType {
         id: id.to_string(),
         name: rr.name.clone(),
@@ -212,6 +238,7 @@ pub(super) fn compile_return(
         merge_columns: rr.merge_columns,
         owed_by: Vec::new(),
         ignored_headers,
+        index_headers,
         recognise_any,
         columns,
         spellings,
