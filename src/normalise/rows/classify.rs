@@ -51,7 +51,8 @@ pub struct Labels {
     pub unit_cols: Vec<usize>,
     /// Grid columns of every read column.
     pub data_cols: Vec<usize>,
-    /// Grid columns of read columns holding dates or coded values (a section row has none).
+    /// Grid columns of read columns other than names and amounts (a section row has none
+    /// filled: it may carry a subtotal, never a date, a sector or an indicator number).
     pub fact_cols: Vec<usize>,
 }
 
@@ -80,16 +81,9 @@ impl Labels {
         let fact_cols = m
             .columns
             .iter()
-            .filter(|mc| {
-                matches!(
-                    rt.columns[mc.column].kind,
-                    ColumnKind::Date
-                        | ColumnKind::Vocabulary(_)
-                        | ColumnKind::Bool
-                        | ColumnKind::Tags(_)
-                )
-            })
+            .filter(|mc| !matches!(rt.columns[mc.column].kind, ColumnKind::Money { .. }))
             .map(|mc| mc.grid_col)
+            .filter(|c| !name_cols.contains(c))
             .collect();
         Labels {
             cols,
@@ -198,7 +192,8 @@ pub fn classify_row(
 }
 
 /// A label numbered as a section (`一、制造业项目`, or `三` in 序号 with `拟落地项目` beside it),
-/// with at most one name filled and no date or coded value: a group title, not a project.
+/// with at most one name filled and no other read value but amounts: a group title, not a
+/// project.
 fn is_section(sheet: &Sheet, r: usize, labels: &Labels, label_texts: &[(usize, String)]) -> bool {
     if !label_texts.iter().any(|(_, t)| is_section_label(t)) {
         return false;
@@ -208,10 +203,15 @@ fn is_section(sheet: &Sheet, r: usize, labels: &Labels, label_texts: &[(usize, S
         .iter()
         .filter(|&&c| !sheet.get(r, c).is_empty())
         .count();
+    let label_cols: Vec<usize> = label_texts
+        .iter()
+        .filter(|(_, t)| is_section_label(t))
+        .map(|(c, _)| *c)
+        .collect();
     let facts = labels
         .fact_cols
         .iter()
-        .any(|&c| !sheet.get(r, c).is_empty());
+        .any(|&c| !label_cols.contains(&c) && !sheet.get(r, c).is_empty());
     names <= 1 && !facts
 }
 

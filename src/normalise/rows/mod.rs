@@ -3,7 +3,7 @@
 
 use super::codes::{check_uscc, read_bool, split_tags};
 use super::header::HeaderMatch;
-use super::value::{read_date, read_number, ValueError};
+use super::value::{read_approx_number, read_count, read_date_in, ValueError};
 use super::SheetOutcome;
 use crate::ingest::{Cell, Sheet};
 use crate::issue::{Issue, Rule, Severity};
@@ -380,7 +380,6 @@ fn convert_value(
     units: &[Option<ColumnUnit>],
 ) -> Value {
     let sheet = ctx.sheet;
-    let pipeline = ctx.pipeline;
     let raw = (!cell.is_empty()).then(|| cell.display());
     match &col.kind {
         ColumnKind::Text => match cell {
@@ -446,9 +445,27 @@ fn convert_value(
                 units[i].as_ref(),
             )
         }
-        ColumnKind::Number { .. } => match read_number(cell) {
+        ColumnKind::Number { unit } => match read_number_in_unit(cell, unit.as_deref()) {
             Ok(None) => Value::Null,
-            Ok(Some(n)) => check_amount(ctx, r, grid_col, col, n.value, raw, ""),
+            Ok(Some(n)) => {
+                if let Some(words) = &n.approx {
+                    let raw_s = raw.clone().unwrap_or_default();
+                    ctx.issue(
+                        Severity::Warning,
+                        Rule::AssumedValue,
+                        Some(r),
+                        grid_col,
+                        Some(col),
+                        raw.clone(),
+                        format!(
+                            "“{}”填的是约数“{raw_s}”（{words}），已按{}计；请填写确切数字",
+                            col.label,
+                            crate::ingest::format_number_public(n.value)
+                        ),
+                    );
+                }
+                check_amount(ctx, r, grid_col, col, n.value, raw, "")
+            }
             Err(ValueError::ErrorCell(e)) => {
                 error_cell(ctx, r, grid_col, col, &e);
                 Value::Null
@@ -461,62 +478,135 @@ fn convert_value(
                     grid_col,
                     col,
                     raw,
-                    format!("“{}”的值“{raw_s}”不是有效数字，请填写数字", col.label),
-                );
-                Value::Null
-            }
-        },
-        ColumnKind::Date => match read_date(cell) {
-            Ok(None) => Value::Null,
-            Ok(Some(d)) => {
-                if d < pipeline.min_date {
-                    ctx.problem(
-                        Rule::DateBeforeMin,
-                        r,
-                        grid_col,
-                        col,
-                        raw,
-                        format!("“{}”{}早于{}，请核实日期", col.label, d, pipeline.min_date),
-                    );
-                    Value::Null
-                } else if col.not_after_period && d > ctx.out.period.last_day() {
-                    let period = ctx.out.period;
-                    ctx.problem(
-                        Rule::DateAfterPeriod,
-                        r,
-                        grid_col,
-                        col,
-                        raw,
-                        format!(
-                            "“{}”{}晚于报表所属月份{}，请核实日期或在当月报表中填报",
-                            col.label, d, period
-                        ),
-                    );
-                    Value::Null
-                } else {
-                    Value::Date(d)
-                }
-            }
-            Err(ValueError::ErrorCell(e)) => {
-                error_cell(ctx, r, grid_col, col, &e);
-                Value::Null
-            }
-            Err(_) => {
-                let raw_s = raw.clone().unwrap_or_default();
-                ctx.problem(
-                    Rule::UnparseableDate,
-                    r,
-                    grid_col,
-                    col,
-                    raw,
                     format!(
-                        "“{}”的值“{raw_s}”不是有效日期，请按2025-03-05或2025年3月5日的格式填写",
+                        "“{}”的值“{raw_s}”不是有效数字，请填写数字（如1200或1.2万）",
                         col.label
                     ),
                 );
                 Value::Null
             }
         },
+        ColumnKind::Date => convert_date(ctx, r, grid_col, col, cell),
+    }
+}
+
+/// A number cell: a count with its magnitude (`1.2万` = 12000, `约300人`), or a number followed
+/// by the column's own unit (`274亩` in an 亩 column, `2023年` in a 年 column); any other unit
+/// word is not understood.
+fn read_number_in_unit(
+    cell: &Cell,
+    unit: Option<&str>,
+) -> Result<Option<super::value::ParsedCount>, ValueError> {
+    match read_count(cell) {
+        Err(ValueError::NotNumber) => {
+            let Some(unit) = unit.map(crate::text::compact) else {
+                return Err(ValueError::NotNumber);
+            };
+            match super::value::read_number(cell)? {
+                Some(n)
+                    if n.unit.as_deref().is_some_and(|w| {
+                        let w = crate::text::compact(w);
+                        w.starts_with(&unit) || unit.starts_with(&w)
+                    }) =>
+                {
+                    Ok(Some(super::value::ParsedCount {
+                        value: n.value,
+                        word: n.unit,
+                        approx: None,
+                    }))
+                }
+                _ => Err(ValueError::NotNumber),
+            }
+        }
+        other => other,
+    }
+}
+
+/// A date cell, read against the return's month: a date without a year is that year's, a month
+/// alone its first day — each said in a warning; a date after the return's month is flagged.
+fn convert_date(
+    ctx: &mut Ctx,
+    r: usize,
+    grid_col: Option<usize>,
+    col: &Column,
+    cell: &Cell,
+) -> Value {
+    let raw = (!cell.is_empty()).then(|| cell.display());
+    let period = ctx.out.period;
+    let min_date = ctx.pipeline.min_date;
+    match read_date_in(cell, period) {
+        Ok(None) => Value::Null,
+        Ok(Some(read)) => {
+            let d = read.date;
+            if d < min_date {
+                ctx.problem(
+                    Rule::DateBeforeMin,
+                    r,
+                    grid_col,
+                    col,
+                    raw,
+                    format!("“{}”{}早于{}，请核实日期", col.label, d, min_date),
+                );
+                return Value::Null;
+            }
+            if read.after_period(period) && (col.not_after_period || read.year_assumed()) {
+                let why = if read.year_assumed() {
+                    format!("未写年份，按报表所属年份计为{d}，晚于报表所属月份{period}")
+                } else {
+                    format!("{d}晚于报表所属月份{period}")
+                };
+                let message = format!(
+                    "“{}”{why}，请核实日期（填写完整年月日）或在当月报表中填报",
+                    col.label
+                );
+                if col.not_after_period {
+                    ctx.problem(Rule::DateAfterPeriod, r, grid_col, col, raw, message);
+                    return Value::Null;
+                }
+                ctx.issue(
+                    Severity::Warning,
+                    Rule::DateAfterPeriod,
+                    Some(r),
+                    grid_col,
+                    Some(col),
+                    raw,
+                    message,
+                );
+                return Value::Date(d);
+            }
+            if let Some(text) = read.assumption_text() {
+                let raw_s = raw.clone().unwrap_or_default();
+                ctx.issue(
+                    Severity::Warning,
+                    Rule::AssumedValue,
+                    Some(r),
+                    grid_col,
+                    Some(col),
+                    raw,
+                    format!("“{}”的“{raw_s}”{text}", col.label),
+                );
+            }
+            Value::Date(d)
+        }
+        Err(ValueError::ErrorCell(e)) => {
+            error_cell(ctx, r, grid_col, col, &e);
+            Value::Null
+        }
+        Err(_) => {
+            let raw_s = raw.clone().unwrap_or_default();
+            ctx.problem(
+                Rule::UnparseableDate,
+                r,
+                grid_col,
+                col,
+                raw,
+                format!(
+                    "“{}”的值“{raw_s}”不是有效日期，请按2025-03-05或2025年3月5日的格式填写",
+                    col.label
+                ),
+            );
+            Value::Null
+        }
     }
 }
 
@@ -676,7 +766,7 @@ fn convert_money(
     column_unit: Option<&ColumnUnit>,
 ) -> Value {
     let raw = (!cell.is_empty()).then(|| cell.display());
-    let parsed = match read_number(cell) {
+    let parsed = match read_approx_number(cell) {
         Ok(None) => return Value::Null,
         Ok(Some(p)) => p,
         Err(ValueError::ErrorCell(e)) => {
@@ -766,6 +856,23 @@ fn convert_money(
         }
     };
     let value = parsed.value * chosen.factor_to(unit);
+    if let Some(words) = &parsed.approx {
+        let raw_s = raw.clone().unwrap_or_default();
+        ctx.issue(
+            Severity::Warning,
+            Rule::AssumedValue,
+            Some(r),
+            c,
+            Some(col),
+            raw.clone(),
+            format!(
+                "“{}”填的是约数“{raw_s}”（{words}），已按{}{}计；请填写确切金额",
+                col.label,
+                crate::ingest::format_number_public(value),
+                unit.name
+            ),
+        );
+    }
     check_amount(ctx, r, c, col, value, raw, unit.name)
 }
 

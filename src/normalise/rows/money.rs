@@ -6,7 +6,7 @@
 //! unit (`12.5亿`, `8000万元`) and a row's `单位` cell still win for that value.
 
 use super::super::units::{unit_for, StatedUnit};
-use super::super::value::read_number;
+use super::super::value::read_approx_number;
 use super::{Ctx, RowKind};
 use crate::ingest::Sheet;
 use crate::issue::{Rule, Severity};
@@ -204,7 +204,7 @@ fn bare_values(
         .filter(|(_, k)| **k == RowKind::Data)
         .map(|(i, _)| m.data_start + i)
         .filter(|&r| unit_col.is_none_or(|uc| sheet.get(r, uc).is_empty()))
-        .filter_map(|r| match read_number(sheet.get(r, grid_col)) {
+        .filter_map(|r| match read_approx_number(sheet.get(r, grid_col)) {
             Ok(Some(p)) if p.unit.is_none() && p.value.is_finite() => Some(p.value),
             _ => None,
         })

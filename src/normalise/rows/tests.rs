@@ -778,3 +778,84 @@ fn a_column_implausible_in_its_default_unit_is_read_in_the_unit_that_fits_and_re
         (0, 3)
     );
 }
+
+#[test]
+fn approximate_amounts_count_at_their_number_with_a_warning() {
+    let p = Pipeline::embedded_default().unwrap();
+    let rt = p.return_type("project_ledger").unwrap();
+    let inv = rt.column_index("planned_investment_yi").unwrap();
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        ledger_header(),
+        project("1", "甲", t("约3亿"), "签约", ""),
+        project("2", "乙", t("2.3亿元左右"), "签约", ""),
+        project("3", "丙", t("近5000万"), "签约", ""),
+        project("4", "丁", t("3-5亿"), "签约", ""),
+    ]);
+    let got: Vec<&Value> = o.records.iter().map(|r| &r.values[inv]).collect();
+    assert_eq!(
+        got,
+        vec![
+            &Value::Number(3.0),
+            &Value::Number(2.3),
+            &Value::Number(0.5)
+        ]
+    );
+    let assumed = o
+        .issues
+        .iter()
+        .filter(|i| i.rule == Rule::AssumedValue && i.severity == Severity::Warning)
+        .count();
+    assert_eq!(assumed, 3);
+    // A range is no amount: the filer must choose (the column is required).
+    assert_eq!(o.accounting.rows_rejected, 1);
+}
+
+#[test]
+fn a_date_without_a_year_is_the_returns_year_and_one_after_its_month_is_flagged() {
+    let p = Pipeline::embedded_default().unwrap();
+    let rt = p.return_type("project_ledger").unwrap();
+    let signed = rt.column_index("signed_date").unwrap();
+    let with_date = |no: &str, date: Cell| {
+        let mut row = project(no, no, Cell::Number(3.0), "签约", "");
+        row[6] = date;
+        row
+    };
+    // The return is for 2025-02 (see `run`).
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        ledger_header(),
+        with_date("1", t("1月12日")),
+        with_date("2", t("2025.2")),
+        with_date("3", t("2025年1月")),
+        with_date("4", t("2025/01")),
+        with_date("5", t("3月12日")),
+    ]);
+    let d = |m, day| Value::Date(chrono::NaiveDate::from_ymd_opt(2025, m, day).unwrap());
+    let got: Vec<&Value> = o.records.iter().map(|r| &r.values[signed]).collect();
+    assert_eq!(got, vec![&d(1, 12), &d(2, 1), &d(1, 1), &d(1, 1)]);
+    let flagged = o
+        .issues
+        .iter()
+        .find(|i| i.rule == Rule::DateAfterPeriod)
+        .unwrap();
+    assert_eq!(flagged.cell.as_deref(), Some("G7"));
+    assert!(flagged.message.contains("未写年份"), "{}", flagged.message);
+    let warned = o
+        .issues
+        .iter()
+        .filter(|i| i.rule == Rule::AssumedValue)
+        .count();
+    assert_eq!(warned, 4, "each assumption is said");
+}
+
+#[test]
+fn count_columns_take_magnitude_words() {
+    let o = run(vec![
+        vec![t("填报单位：江门市人才工作局")],
+        vec![t("地区"), t("高层次人才总量"), t("新引进高层次人才")],
+        vec![t("蓬江"), t("1.2万"), t("约300人")],
+    ]);
+    assert_eq!(o.records[0].values[1], Value::Number(12000.0));
+    assert_eq!(o.records[0].values[2], Value::Number(300.0));
+}
