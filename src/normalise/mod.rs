@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod filer;
 pub mod header;
+mod place;
 mod rows;
 pub mod value;
 

@@ -351,6 +351,11 @@ pub struct RawColumn {
     /// For county: a county filer's rows default to the filer's county.
     #[serde(default)]
     pub default_from_filer: bool,
+    /// For county: accept a place below the county (`台山市广海镇`, `蓬江区棠下镇工业园`,
+    /// `江门市江海区高新技术产业园`: a county spelling at the start, after an optional city
+    /// prefix) and store that place in this `text` column of the same return (when the row
+    /// leaves it empty). Without it only exact county spellings are accepted.
+    pub place_column: Option<String>,
     /// For vocabulary: when empty, the furthest value whose date column is filled.
     #[serde(default)]
     pub derive_from_dates: Vec<String>,

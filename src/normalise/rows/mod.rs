@@ -349,6 +349,8 @@ pub(super) fn convert_rows(
             };
             values[i] = v;
         }
+        // place below the unit
+        super::place::fill_places(pipeline, rt, sheet, r, m, &mut values);
         // Derived values: a missing stage is the furthest stage that has a date.
         for (i, col) in rt.columns.iter().enumerate() {
             if values[i].is_null() && !col.derive_from_dates.is_empty() {
@@ -453,7 +455,17 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
         return Value::Null;
     }
     let raw = cell.display();
-    match vocab.resolve(&raw) {
+    // A county column with a `place_column` also takes a place below the county
+    // (`台山市广海镇`); the caller stores the place (see `normalise::place`).
+    let resolved = match (&col.kind, col.place_column) {
+        (ColumnKind::County, Some(_)) => match vocab.resolve_place(&raw) {
+            crate::pipeline::Place::Value(i, _) => Resolved::Value(i),
+            crate::pipeline::Place::NoValue => Resolved::NoValue,
+            crate::pipeline::Place::Unknown => Resolved::Unknown,
+        },
+        _ => vocab.resolve(&raw),
+    };
+    match resolved {
         Resolved::Value(i) => Value::Text(vocab.values[i].clone()),
         Resolved::NoValue => {
             if raw.trim().is_empty() && col.default_from_filer {
