@@ -5,6 +5,7 @@ pub mod codes;
 pub mod filer;
 pub mod header;
 mod place;
+mod reference;
 mod rows;
 pub mod value;
 

@@ -365,6 +365,22 @@ pub(super) fn convert_rows(
                 }
             }
         }
+        // reference-list checks
+        let from = errors_before.min(ctx.out.issues.len());
+        let found = super::reference::check_row(
+            pipeline,
+            rt,
+            sheet,
+            r,
+            m,
+            &mut values,
+            &mut ctx.out.issues[from..],
+        );
+        for f in found {
+            let c = m.mapped(f.column).map(|mc| mc.grid_col);
+            let col = &rt.columns[f.column];
+            ctx.issue(f.severity, f.rule, Some(r), c, Some(col), f.raw, f.message);
+        }
         // Required values (after defaults and derivations).
         let new_errors = ctx
             .out
