@@ -160,6 +160,11 @@ mod tests {
                 "{}",
                 i.message
             );
+            assert!(
+                i.message.contains("一行只填一个县(市、区)"),
+                "{}",
+                i.message
+            );
         }
     }
 }

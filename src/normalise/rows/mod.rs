@@ -501,10 +501,17 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
                     c,
                     Some(col),
                     Some(raw.clone()),
-                    format!(
-                        "“{raw}”不是本市的{}，请填写规范名称：{allowed}",
-                        pipeline.unit_label
-                    ),
+                    match (col.place_column, vocab.values.first()) {
+                        // Places below the county are accepted: say how to write one.
+                        (Some(_), Some(first)) => format!(
+                            "“{raw}”不是本市的{}，请填写规范名称：{allowed}（一行只填一个{}；乡镇、园区可写在其名称之后，如“{first}XX镇”）",
+                            pipeline.unit_label, pipeline.unit_label
+                        ),
+                        _ => format!(
+                            "“{raw}”不是本市的{}，请填写规范名称：{allowed}",
+                            pipeline.unit_label
+                        ),
+                    },
                 );
             } else if vocab.unknown == UnknownPolicy::Reject {
                 ctx.issue(
