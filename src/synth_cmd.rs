@@ -236,6 +236,7 @@ pub fn indicators_reference(p: &Pipeline) -> anyhow::Result<IndicatorsReference>
         indicators,
         ratings,
         base_year: sc.base_year,
+        target_year: sc.target_year,
     })
 }
 

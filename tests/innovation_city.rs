@@ -2,7 +2,9 @@
 //! year of messy indicator returns from the monitoring units with their true figures (from its
 //! ground truth); `zhaoshang run` must reproduce every indicator's value (the counting unit's),
 //! progress and met for every year, the summary by group / national / all, and the monitoring
-//! unit that sent nothing.
+//! unit that sent nothing; reject exactly the generator's bad rows (an indicator number not in
+//! the list, a part no indicator has, `待核实`, a year before the plan) at their cells; and read
+//! the percent-formatted value cells as the filer saw them, with a warning.
 
 mod common;
 use common::*;
@@ -104,7 +106,64 @@ fn every_indicator_of_generated_innovation_city_returns_matches_the_generator() 
         got["accounting"]["rows_accepted"], expected["rows_accepted"],
         "every generated row is read"
     );
-    assert_eq!(got["accounting"]["rows_rejected"], 0);
+    assert_eq!(
+        got["accounting"]["rows_rejected"], expected["rows_rejected"],
+        "exactly the generator's bad rows are rejected"
+    );
+    // Each bad row at the cell the generator spoiled, for the rule it breaks; the
+    // percent-formatted cells are read ×100 with a warning at their cell.
+    let issues = read_json(&out.join("reports").join(period).join("issues.json"));
+    let issues = issues.as_array().unwrap();
+    let cells = |key: &str| -> std::collections::BTreeSet<(String, String, String)> {
+        expected[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["file"].as_str().unwrap().to_string(),
+                    c["cell"].as_str().unwrap().to_string(),
+                    c["rule"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(error_cells(issues), cells("rejected_cells"));
+    let rules: std::collections::BTreeSet<String> = cells("rejected_cells")
+        .into_iter()
+        .map(|(_, _, r)| r)
+        .collect();
+    assert_eq!(
+        rules.into_iter().collect::<Vec<_>>(),
+        [
+            "not_in_reference",
+            "unknown_value",
+            "unparseable_number",
+            "year_outside_plan"
+        ],
+        "the four kinds of bad row are generated"
+    );
+    for i in issues.iter().filter(|i| i["severity"] == "error") {
+        assert!(
+            i["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty() && !m.is_ascii()),
+            "a Chinese message: {i}"
+        );
+    }
+    let assumed: std::collections::BTreeSet<(String, String, String)> = issues
+        .iter()
+        .filter(|i| i["rule"] == "assumed_value" && i["severity"] == "warning")
+        .map(|i| {
+            (
+                i["file"].as_str().unwrap_or("").to_string(),
+                i["cell"].as_str().unwrap_or("").to_string(),
+                "assumed_value".to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(assumed, cells("assumed_cells"));
+    assert_eq!(assumed.len(), 2, "two percent-formatted cells");
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",

@@ -2,8 +2,9 @@
 //! advances, projects that left a ledger (withdrawn) or moved county, amount changes, and
 //! filers that stopped reporting.
 
-use crate::pipeline::Pipeline;
-use crate::record::Value;
+use crate::identity::RecordKeys;
+use crate::pipeline::{Pipeline, ReturnType};
+use crate::record::{Record, Value};
 use crate::table::{DType, Table};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -54,16 +55,16 @@ pub fn compute_changes(
     let Some(f) = &pipeline.funnel else {
         return Vec::new();
     };
-    let name_col = pipeline
+    let rt = pipeline
         .returns
         .iter()
-        .find(|r| format!("{}_current", r.table) == current.name)
-        .and_then(|r| {
-            r.identity
-                .fallback
-                .first()
-                .map(|&i| r.columns[i].name.clone())
-        });
+        .find(|r| format!("{}_current", r.table) == current.name);
+    let name_col = rt.and_then(|r| {
+        r.identity
+            .fallback
+            .first()
+            .map(|&i| r.columns[i].name.clone())
+    });
     let key = |t: &Table, r: &[Value]| text(t, r, "record_key").unwrap_or_default();
     let index = |t: &Table| -> BTreeMap<String, usize> {
         t.rows
@@ -98,9 +99,11 @@ pub fn compute_changes(
         current,
         filer: text(t, r, "filer"),
     };
-    for (k, &i) in &now {
+    let pairs = matching(rt, current, &now, prev_t, &before);
+    let matched: std::collections::BTreeSet<usize> = pairs.values().copied().collect();
+    for &i in now.values() {
         let r = &current.rows[i];
-        let Some(&j) = before.get(k) else {
+        let Some(&j) = pairs.get(&i) else {
             out.push(mk("new", current, r, None, None));
             continue;
         };
@@ -134,8 +137,8 @@ pub fn compute_changes(
             }
         }
     }
-    for (k, &j) in &before {
-        if !now.contains_key(k) {
+    for &j in before.values() {
+        if !matched.contains(&j) {
             out.push(mk("left", prev_t, &prev_t.rows[j], None, None));
         }
     }
@@ -153,6 +156,74 @@ pub fn compute_changes(
         }
     }
     out
+}
+
+/// The identity keys (normalised id, normalised fallback columns) of a deduplicated row, as
+/// `identity::record_keys` computes them for the record.
+fn row_keys(rt: &ReturnType, t: &Table, row: &[Value]) -> RecordKeys {
+    let values = rt
+        .columns
+        .iter()
+        .map(|c| {
+            t.col(&c.name)
+                .map(|i| row[i].clone())
+                .unwrap_or(Value::Null)
+        })
+        .collect();
+    crate::identity::record_keys(rt, &Record { row: 0, values })
+}
+
+/// Which row of the previous month's table each row of this month's is (current index ->
+/// previous index). The same record key first; then, as in the deduplication (DESIGN §3), the
+/// same normalised fallback columns when either side lacks an id: a filer whose ledger gains
+/// or loses its id column keeps its projects. Each previous row is matched at most once, in
+/// record-key order.
+fn matching(
+    rt: Option<&ReturnType>,
+    current: &Table,
+    now: &BTreeMap<String, usize>,
+    previous: &Table,
+    before: &BTreeMap<String, usize>,
+) -> BTreeMap<usize, usize> {
+    let mut pairs: BTreeMap<usize, usize> = BTreeMap::new();
+    for (k, &i) in now {
+        if let Some(&j) = before.get(k) {
+            pairs.insert(i, j);
+        }
+    }
+    let Some(rt) = rt.filter(|rt| rt.identity.id.is_some()) else {
+        return pairs;
+    };
+    let taken: std::collections::BTreeSet<usize> = pairs.values().copied().collect();
+    // Unmatched previous rows by fallback key: (index, has an id).
+    let mut by_pair: BTreeMap<String, Vec<(usize, bool)>> = BTreeMap::new();
+    for &j in before.values() {
+        if taken.contains(&j) {
+            continue;
+        }
+        if let (id, Some(pair)) = row_keys(rt, previous, &previous.rows[j]) {
+            by_pair.entry(pair).or_default().push((j, id.is_some()));
+        }
+    }
+    for &i in now.values() {
+        if pairs.contains_key(&i) {
+            continue;
+        }
+        let (id, Some(pair)) = row_keys(rt, current, &current.rows[i]) else {
+            continue;
+        };
+        let Some(candidates) = by_pair.get_mut(&pair) else {
+            continue;
+        };
+        if let Some(pos) = candidates
+            .iter()
+            .position(|&(_, had_id)| id.is_none() || !had_id)
+        {
+            let (j, _) = candidates.remove(pos);
+            pairs.insert(i, j);
+        }
+    }
+    pairs
 }
 
 /// The `changes` Parquet table of a period.
@@ -178,4 +249,135 @@ pub fn changes_table(changes: &[Change], period: crate::period::Period) -> Table
         ]);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalise::{Accounting, SheetOutcome};
+    use crate::pipeline::{Filer, FilerKind};
+
+    /// A ledger row of `county`: id (or none), name, investor, stage, amount.
+    fn row(p: &Pipeline, n: u32, id: &str, name: &str, county: &str, amount: f64) -> Record {
+        let rt = p.return_type("project_ledger").unwrap();
+        let mut values = vec![Value::Null; rt.columns.len()];
+        let mut set = |col: &str, v: Value| values[rt.column_index(col).unwrap()] = v;
+        if !id.is_empty() {
+            set("project_id", Value::Text(id.into()));
+        }
+        set("project_name", Value::Text(name.into()));
+        set("investor", Value::Text(format!("{name}公司")));
+        set("county", Value::Text(county.into()));
+        set("sector", Value::Text("制造业".into()));
+        set("stage", Value::Text("签约".into()));
+        set("planned_investment_yi", Value::Number(amount));
+        Record { row: n, values }
+    }
+
+    fn ledger(filer: &str, period: &str, records: Vec<Record>) -> SheetOutcome {
+        SheetOutcome {
+            file: format!("{period}/{filer}.xlsx"),
+            period: period.parse().unwrap(),
+            sheet: "Sheet1".into(),
+            return_id: Some("project_ledger".into()),
+            filer: Some(Filer {
+                name: filer.into(),
+                kind: FilerKind::County,
+            }),
+            header_row: Some(3),
+            accounting: Accounting::default(),
+            records,
+            issues: vec![],
+            keys: vec![],
+        }
+    }
+
+    /// The deduplicated project table of `period` from these returns.
+    fn table(p: &Pipeline, outcomes: &[SheetOutcome], period: &str) -> Table {
+        let period = period.parse().unwrap();
+        let rt = p.return_type("project_ledger").unwrap();
+        let snaps: Vec<_> = crate::identity::snapshots_for(outcomes, period)
+            .into_iter()
+            .filter(|s| s.return_id == rt.id)
+            .collect();
+        crate::identity::current_table(rt, &snaps, period, &BTreeMap::new(), &BTreeMap::new())
+            .current
+    }
+
+    fn kinds(changes: &[Change]) -> Vec<(String, Option<String>)> {
+        let mut k: Vec<_> = changes
+            .iter()
+            .map(|c| (c.change.clone(), c.name.clone()))
+            .collect();
+        k.sort();
+        k
+    }
+
+    /// Two months of one filer: `first` then `second`, compared.
+    fn changes_between(first: Vec<Record>, second: Vec<Record>) -> Vec<Change> {
+        let p = Pipeline::embedded_default().unwrap();
+        let jan = vec![ledger("蓬江区", "2025-01", first)];
+        let feb = vec![ledger("蓬江区", "2025-02", second)];
+        let before = table(&p, &jan, "2025-01");
+        let now = table(&p, &feb, "2025-02");
+        let filers = vec!["蓬江区".to_string()];
+        compute_changes(&p, &now, Some(&before), &filers, &filers)
+    }
+
+    #[test]
+    fn a_ledger_that_loses_its_id_column_keeps_its_projects() {
+        let p = Pipeline::embedded_default().unwrap();
+        let changes = changes_between(
+            vec![
+                row(&p, 5, "JM-1", "甲项目", "蓬江区", 5.0),
+                row(&p, 6, "JM-2", "乙项目", "蓬江区", 2.0),
+            ],
+            vec![
+                row(&p, 5, "", "甲项目", "蓬江区", 6.0),
+                row(&p, 6, "", "乙项目", "蓬江区", 2.0),
+                row(&p, 7, "", "丙项目", "蓬江区", 1.0),
+            ],
+        );
+        assert_eq!(
+            kinds(&changes),
+            vec![
+                ("amount_changed".to_string(), Some("甲项目".to_string())),
+                ("new".to_string(), Some("丙项目".to_string())),
+            ],
+            "no left/new pair for 甲 and 乙: {changes:?}"
+        );
+    }
+
+    #[test]
+    fn a_ledger_that_gains_its_id_column_keeps_its_projects() {
+        let p = Pipeline::embedded_default().unwrap();
+        let changes = changes_between(
+            vec![
+                row(&p, 5, "", "甲项目", "蓬江区", 5.0),
+                row(&p, 6, "", "乙项目", "蓬江区", 2.0),
+            ],
+            vec![row(&p, 5, "JM-1", "甲项目", "蓬江区", 5.0)],
+        );
+        assert_eq!(
+            kinds(&changes),
+            vec![("left".to_string(), Some("乙项目".to_string()))],
+            "甲 is the same project, 乙 left: {changes:?}"
+        );
+    }
+
+    #[test]
+    fn two_different_ids_are_two_projects_even_with_the_same_name() {
+        let p = Pipeline::embedded_default().unwrap();
+        let changes = changes_between(
+            vec![row(&p, 5, "JM-1", "甲项目", "蓬江区", 5.0)],
+            vec![row(&p, 5, "JM-7", "甲项目", "蓬江区", 5.0)],
+        );
+        assert_eq!(
+            kinds(&changes),
+            vec![
+                ("left".to_string(), Some("甲项目".to_string())),
+                ("new".to_string(), Some("甲项目".to_string())),
+            ]
+        );
+    }
 }

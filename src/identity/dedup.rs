@@ -121,10 +121,14 @@ pub fn current_table(
                     Some(k) if o.keys.len() == o.records.len() => k.clone(),
                     _ => record_keys(rt, rec),
                 };
-                let key = id.clone().or_else(|| pair.clone()).unwrap_or_default();
-                let first_reported = history
-                    .get(&s.filer)
-                    .and_then(|h| h.get(&key))
+                // The first month the filer listed the record under its id or under its
+                // fallback key: a ledger that gains or loses its id column keeps its months.
+                let listed = history.get(&s.filer);
+                let first_reported = [id.as_ref(), pair.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|k| listed.and_then(|h| h.get(k)))
+                    .min()
                     .copied()
                     .unwrap_or(s.return_period);
                 if rt.identity.per_filer {

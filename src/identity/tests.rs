@@ -53,6 +53,17 @@ fn ledger(filer: &str, kind: FilerKind, period: &str, records: Vec<Record>) -> S
 }
 
 fn current(p: &Pipeline, outcomes: &[SheetOutcome], period: &str) -> CurrentTables {
+    current_with(p, outcomes, period, false)
+}
+
+/// As `current`; with `both_keys`, the first-listed history records every row under its id
+/// and under its fallback key (what `run::state::FirstListed` must do for item 8).
+fn current_with(
+    p: &Pipeline,
+    outcomes: &[SheetOutcome],
+    period: &str,
+    both_keys: bool,
+) -> CurrentTables {
     let period = period.parse().unwrap();
     let rt = p.return_type("project_ledger").unwrap();
     let snaps: Vec<_> = snapshots_for(outcomes, period)
@@ -62,12 +73,20 @@ fn current(p: &Pipeline, outcomes: &[SheetOutcome], period: &str) -> CurrentTabl
     let mut history: BTreeMap<String, BTreeMap<String, crate::period::Period>> = BTreeMap::new();
     for o in outcomes {
         for r in &o.records {
-            let e = history
-                .entry(o.filer.as_ref().unwrap().name.clone())
-                .or_default()
-                .entry(record_key(rt, r).unwrap())
-                .or_insert(o.period);
-            *e = (*e).min(o.period);
+            let keys: Vec<String> = if both_keys {
+                let (id, pair) = record_keys(rt, r);
+                id.into_iter().chain(pair).collect()
+            } else {
+                record_key(rt, r).into_iter().collect()
+            };
+            for k in keys {
+                let e = history
+                    .entry(o.filer.as_ref().unwrap().name.clone())
+                    .or_default()
+                    .entry(k)
+                    .or_insert(o.period);
+                *e = (*e).min(o.period);
+            }
         }
     }
     current_table(rt, &snaps, period, &BTreeMap::new(), &history)
@@ -262,6 +281,66 @@ fn a_moved_project_counts_once_at_its_new_county() {
         ),
     ];
     let ct = current(&p, &carried, "2025-03");
+    assert_eq!(ct.current.rows.len(), 1);
+    assert_eq!(col(&ct.current, 0, "county"), Value::Text("恩平市".into()));
+}
+
+#[test]
+fn a_ledger_that_gains_or_loses_its_id_column_keeps_its_projects() {
+    let p = pipeline();
+    let with_id = |n| row(&p, n, "JM-1", "甲项目", "甲公司", "蓬江区", 5.0);
+    let without = |n| row(&p, n, "", "甲项目", "甲公司", "蓬江区", 5.0);
+    for (jan, feb) in [(with_id(5), without(5)), (without(5), with_id(5))] {
+        let outcomes = vec![
+            ledger("蓬江区", FilerKind::County, "2025-01", vec![jan]),
+            ledger("蓬江区", FilerKind::County, "2025-02", vec![feb]),
+        ];
+        let ct = current(&p, &outcomes, "2025-02");
+        assert_eq!(ct.current.rows.len(), 1, "one project, February's row");
+        assert_eq!(ct.rows.rows.len(), 1);
+    }
+}
+
+#[test]
+fn a_moved_project_wins_at_its_new_county_when_the_old_one_drops_its_ids() {
+    let p = pipeline();
+    // 鹤山市 listed it with its id since January and sends its March ledger without the id
+    // column; 恩平市 took it over in February (with the id). 恩平市 listed it later: it wins.
+    let outcomes = vec![
+        ledger(
+            "鹤山市",
+            FilerKind::County,
+            "2025-01",
+            vec![row(&p, 5, "M-1", "流转项目", "流转公司", "鹤山市", 4.0)],
+        ),
+        ledger(
+            "鹤山市",
+            FilerKind::County,
+            "2025-03",
+            vec![row(&p, 5, "", "流转项目", "流转公司", "鹤山市", 4.0)],
+        ),
+        ledger(
+            "恩平市",
+            FilerKind::County,
+            "2025-02",
+            vec![row(&p, 7, "M-1", "流转项目", "流转公司", "恩平市", 4.0)],
+        ),
+        ledger(
+            "恩平市",
+            FilerKind::County,
+            "2025-03",
+            vec![row(&p, 7, "M-1", "流转项目", "流转公司", "恩平市", 4.0)],
+        ),
+    ];
+    let ct = current_with(&p, &outcomes, "2025-03", true);
+    assert_eq!(ct.current.rows.len(), 1, "one project");
+    assert_eq!(col(&ct.current, 0, "county"), Value::Text("恩平市".into()));
+    // And the reverse: 鹤山市 gains the id column in March; it listed the project (by name and
+    // investor) since January, so 恩平市 (since February) still wins.
+    let mut reverse = outcomes.clone();
+    reverse[0].records = vec![row(&p, 5, "", "流转项目", "流转公司", "鹤山市", 4.0)];
+    reverse[1].records = vec![row(&p, 5, "M-1", "流转项目", "流转公司", "鹤山市", 4.0)];
+    let ct = current_with(&p, &reverse, "2025-03", true);
     assert_eq!(ct.current.rows.len(), 1);
     assert_eq!(col(&ct.current, 0, "county"), Value::Text("恩平市".into()));
 }

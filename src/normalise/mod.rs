@@ -4,6 +4,8 @@
 pub mod codes;
 pub mod filer;
 pub mod header;
+mod place;
+mod reference;
 mod rows;
 pub mod units;
 pub mod value;

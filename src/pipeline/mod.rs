@@ -271,12 +271,25 @@ pub struct Vocabulary {
     keywords: Vec<(usize, Vec<String>)>,
     /// Compacted words that make a keyword a plan (计划, 拟, 预计).
     future_words: Vec<String>,
+    /// Prefixes that may come before a value in a place cell (the city and its short forms,
+    /// compacted, longest first): `江门市江海区高新技术产业园`. Only the county vocabulary has them.
+    place_prefixes: Vec<String>,
 }
 
 /// What a raw word means in a vocabulary.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolved {
     Value(usize),
+    NoValue,
+    Unknown,
+}
+
+/// What a place cell (落户地, 所在地, 板块) names: a county, possibly with a place below it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Place {
+    /// Value `i`, and the place below it (town, park) when the text names one: `台山市广海镇`
+    /// is (台山市, `广海镇`).
+    Value(usize, Option<String>),
     NoValue,
     Unknown,
 }
@@ -316,6 +329,77 @@ impl Vocabulary {
                     .any(|w| text.match_indices(w.as_str()).any(|(at, _)| is_fact(at)))
             })
             .map(|(i, _)| *i)
+    }
+
+    /// Resolves a place cell: an exact spelling first (as [`Vocabulary::resolve`]), then the
+    /// longest spelling the text starts with, with or without a city prefix before it
+    /// (`江门市江海区高新技术产业园`, `蓬江区棠下镇工业园`); the rest is the place below the value.
+    /// A text that names a second value after the first (`蓬江区、江海区`, `台山开平`, or any
+    /// canonical name of another value in the rest) is [`Place::Unknown`], as is a text that
+    /// starts with no spelling.
+    pub fn resolve_place(&self, raw: &str) -> Place {
+        match self.resolve(raw) {
+            Resolved::Value(i) => return Place::Value(i, None),
+            Resolved::NoValue => return Place::NoValue,
+            Resolved::Unknown => {}
+        }
+        let key = crate::text::compact(raw);
+        // (end of the spelling in bytes, value): the longest match wins.
+        let mut best: Option<(usize, usize)> = None;
+        let starts = std::iter::once(0).chain(
+            self.place_prefixes
+                .iter()
+                .filter(|p| key.starts_with(p.as_str()))
+                .map(String::len),
+        );
+        for start in starts {
+            let rest = &key[start..];
+            for (alias, &i) in &self.lookup {
+                if alias.len() < rest.len()
+                    && rest.starts_with(alias.as_str())
+                    && best.map_or(true, |(end, _)| start + alias.len() > end)
+                {
+                    best = Some((start + alias.len(), i));
+                }
+            }
+        }
+        let Some((end, i)) = best else {
+            return Place::Unknown;
+        };
+        let below = key[end..].trim_matches(|c: char| !c.is_alphanumeric());
+        if below.is_empty() {
+            return Place::Value(i, None);
+        }
+        // A second value: the rest up to a list separator is another value's spelling, or the
+        // rest holds another value's canonical name.
+        let first_part = below
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or(below);
+        let other = |j: usize| j != i;
+        if self.lookup.get(first_part).is_some_and(|&j| other(j))
+            || self
+                .values
+                .iter()
+                .enumerate()
+                .any(|(j, v)| other(j) && below.contains(crate::text::compact(v).as_str()))
+        {
+            return Place::Unknown;
+        }
+        Place::Value(i, Some(below.to_string()))
+    }
+
+    /// Sets the prefixes a place cell may start with before its value (see
+    /// [`Vocabulary::resolve_place`]); compacted, longest first.
+    pub fn set_place_prefixes(&mut self, prefixes: &[String]) {
+        let mut p: Vec<String> = prefixes
+            .iter()
+            .map(|s| crate::text::compact(s))
+            .filter(|s| !s.is_empty())
+            .collect();
+        p.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        p.dedup();
+        self.place_prefixes = p;
     }
 
     /// Every accepted spelling of value `i` (compacted), sorted.
@@ -437,6 +521,10 @@ pub struct Column {
     /// For vocabulary columns: the text column receiving the cell's text as typed.
     pub text_column: Option<usize>,
     pub spellings: Vec<String>,
+    /// For a county column: the text column that receives the place below the county named in
+    /// the cell (`台山市广海镇` → 台山市, and `广海镇` in this column). Without it, only exact
+    /// spellings are accepted.
+    pub place_column: Option<usize>,
 }
 
 impl Column {
@@ -590,5 +678,75 @@ mod tests {
         assert!((wan.factor_to(yi) - 1e-4).abs() < 1e-15);
         assert_eq!(MoneyUnit::parse("万元/年").unwrap().name, "万元");
         assert!(MoneyUnit::parse("亩").is_none());
+    }
+
+    fn place(p: &Pipeline, raw: &str) -> Option<(String, Option<String>)> {
+        let v = &p.county_vocabulary;
+        match v.resolve_place(raw) {
+            Place::Value(i, below) => Some((v.values[i].clone(), below)),
+            _ => None,
+        }
+    }
+
+    fn named(county: &str, below: Option<&str>) -> Option<(String, Option<String>)> {
+        Some((county.to_string(), below.map(str::to_string)))
+    }
+
+    #[test]
+    fn a_place_below_a_county_resolves_to_the_county_by_its_longest_spelling() {
+        let p = Pipeline::embedded_default().unwrap();
+        assert_eq!(place(&p, "台山市广海镇"), named("台山市", Some("广海镇")));
+        // `台山` is a spelling too, but `台山市` is the longer one: the rest is not `市广海镇`.
+        assert_eq!(place(&p, "台山市"), named("台山市", None));
+        assert_eq!(place(&p, "台山广海镇"), named("台山市", Some("广海镇")));
+        // The city before the county, in full or short.
+        assert_eq!(
+            place(&p, "江门市江海区高新技术产业园"),
+            named("江海区", Some("高新技术产业园"))
+        );
+        // An alias that is a prefix of the place: 高新区 is 江海区's.
+        assert_eq!(place(&p, "江门高新区XX园"), named("江海区", Some("XX园")));
+        assert_eq!(
+            place(&p, " 蓬江区 棠下镇 "),
+            named("蓬江区", Some("棠下镇"))
+        );
+    }
+
+    #[test]
+    fn a_place_naming_two_counties_or_none_is_unknown() {
+        let p = Pipeline::embedded_default().unwrap();
+        for raw in [
+            "蓬江区、江海区",
+            "蓬江区江海区",
+            "台山/开平",
+            "台山市和开平市",
+            "广海镇",
+            "江门市广海镇",
+        ] {
+            assert_eq!(
+                p.county_vocabulary.resolve_place(raw),
+                Place::Unknown,
+                "{raw}"
+            );
+        }
+        // A street named like another county's short name is only a street.
+        assert_eq!(place(&p, "蓬江区江海路"), named("蓬江区", Some("江海路")));
+    }
+
+    #[test]
+    fn a_place_below_a_zhenjiang_unit_is_read_with_the_city_prefix_or_without() {
+        let text = include_str!("../../pipelines/zhenjiang-tech.toml");
+        let p = Pipeline::from_text("zhenjiang-tech.toml", text).unwrap();
+        assert_eq!(place(&p, "丹阳市司徒镇"), named("丹阳市", Some("司徒镇")));
+        assert_eq!(
+            place(&p, "镇江市京口区大市口街道"),
+            named("京口区", Some("大市口街道"))
+        );
+        // 镇江新区 starts with the city's short name: the unit's own name wins.
+        assert_eq!(
+            place(&p, "镇江新区大港街道"),
+            named("镇江新区", Some("大港街道"))
+        );
+        assert_eq!(place(&p, "镇江京口区"), named("京口区", None));
     }
 }

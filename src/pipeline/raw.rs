@@ -45,6 +45,14 @@ pub struct RawPipeline {
 /// and may have `part` (the part of a two-value indicator). Each monitoring unit's row is kept
 /// (give the return `identity.per_filer = true`); a return without `owed_by` is owed by every
 /// unit that monitors an indicator.
+///
+/// Every row is checked against the list (rejected, with the cell and a message naming what is
+/// valid): an `indicator_no` not in `[[indicators]]`; a `part` missing for a two-part
+/// indicator, given for a one-part one, or not one of the indicator's parts; a `value` that is
+/// not a rating of `ratings` (qualitative indicators) or not a number (the others); a `year`
+/// outside `base_year..=target_year`. A numeric value cell of a `%` indicator that only makes
+/// sense ×100 against the indicator's base and target (a cell formatted as a percentage: 0.642
+/// for 64.2 %) is read ×100 with a warning.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawScorecard {
@@ -377,6 +385,11 @@ pub struct RawColumn {
     /// For county: a county filer's rows default to the filer's county.
     #[serde(default)]
     pub default_from_filer: bool,
+    /// For county: accept a place below the county (`台山市广海镇`, `蓬江区棠下镇工业园`,
+    /// `江门市江海区高新技术产业园`: a county spelling at the start, after an optional city
+    /// prefix) and store that place in this `text` column of the same return (when the row
+    /// leaves it empty). Without it only exact county spellings are accepted.
+    pub place_column: Option<String>,
     /// For vocabulary: when empty, the furthest value whose date column is filled.
     #[serde(default)]
     pub derive_from_dates: Vec<String>,

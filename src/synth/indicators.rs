@@ -8,12 +8,16 @@
 //! values as numbers, `2.50%` text, full-width text or with thousands separators, ratings and
 //! parts in every accepted spelling, two-part indicators as two rows, footer rows. One unit
 //! (the last monitoring unit) sends nothing; every unit that monitors an indicator without
-//! counting for it reports a different value.
+//! counting for it reports a different value. Two value cells of % indicators are formatted
+//! as percentages (the cell holds 0.4123 for 41.23 %), which must be read as the filer saw
+//! them, with a warning. The first unit's return also holds four bad rows, mixed into its
+//! ordinary rows, that must be rejected at the spoiled cell: an indicator number not in the
+//! list, a part no indicator has (`市级`), a value of `待核实` and a year before the plan.
 //!
 //! Every name and number comes from [`IndicatorsReference`] (built from the pipeline);
 //! expected.json is computed from the truth model, not by reading the files back.
 
-use super::grid::{write_xlsx, Cell, Grid};
+use super::grid::{addr, write_xlsx, Cell, Grid};
 use super::quirks::{fullwidth, round_to, thousands};
 use super::rng::Rng;
 use super::NamedWithAliases;
@@ -57,6 +61,8 @@ pub struct IndicatorsReference {
     /// Ratings, best first.
     pub ratings: Vec<NamedWithAliases>,
     pub base_year: i32,
+    /// The plan's last year: no value is filed for a later year.
+    pub target_year: i32,
 }
 
 fn spelling(rng: &mut Rng, n: &NamedWithAliases) -> String {
@@ -103,11 +109,16 @@ struct Truth {
     silent: String,
 }
 
+/// The years values are filed for: from the year after the base year to `year`, within the plan.
+fn filed_years(r: &IndicatorsReference, year: i32) -> std::ops::RangeInclusive<i32> {
+    (r.base_year + 1)..=year.min(r.target_year)
+}
+
 fn truth(r: &IndicatorsReference, year: i32, rng: &mut Rng) -> Truth {
     let silent = r.units.last().map(|u| u.name.clone()).unwrap_or_default();
     let mut values = BTreeMap::new();
     for (i, ind) in r.indicators.iter().enumerate() {
-        for y in (r.base_year + 1)..=year {
+        for y in filed_years(r, year) {
             let n = ind.counts_from.len() as f64;
             for u in &ind.counts_from {
                 values.insert((i, y, u.clone()), draw(rng, r, ind, 1.0 / n));
@@ -146,6 +157,83 @@ fn value_cell(rng: &mut Rng, r: &IndicatorsReference, ind: &SynthIndicator, v: &
     }
 }
 
+/// A row of a file: an indicator's true value, or a bad row.
+#[derive(Clone, Debug)]
+enum Line {
+    Good(usize, i32),
+    Bad(Bad),
+}
+
+/// The bad rows of the first unit's return, and the column each spoils.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Bad {
+    /// An indicator number past the list's last one.
+    UnknownNumber,
+    /// A part word no indicator has, on a two-part indicator.
+    UnknownPart,
+    /// `待核实` as the value of a numeric indicator.
+    PendingValue,
+    /// The year before the base year.
+    YearBeforePlan,
+}
+
+impl Bad {
+    const ALL: [Bad; 4] = [
+        Bad::UnknownNumber,
+        Bad::UnknownPart,
+        Bad::PendingValue,
+        Bad::YearBeforePlan,
+    ];
+
+    /// (spoiled column, rule the row breaks).
+    fn spoils(self) -> (&'static str, &'static str) {
+        match self {
+            Bad::UnknownNumber => ("indicator_no", "not_in_reference"),
+            Bad::UnknownPart => ("part", "unknown_value"),
+            Bad::PendingValue => ("value", "unparseable_number"),
+            Bad::YearBeforePlan => ("year", "year_outside_plan"),
+        }
+    }
+}
+
+/// A part word that is no spelling of any part (`市级`), for the bad row.
+fn unknown_part_word(r: &IndicatorsReference) -> Option<&'static str> {
+    ["市级", "县级", "区级"].into_iter().find(|w| {
+        !r.indicators
+            .iter()
+            .filter_map(|i| i.part.as_ref())
+            .any(|p| p.name == *w || p.aliases.iter().any(|a| a == w))
+    })
+}
+
+/// The value cells written as percentage-formatted numbers: (indicator, year, unit) of the
+/// first % indicator whose base and target exceed 1 and of the first whose base and target lie
+/// between 0 and 1, for the unit that counts, in the last filed year.
+fn percent_cells(r: &IndicatorsReference, t: &Truth, year: i32) -> Vec<(usize, i32, String)> {
+    let last = *filed_years(r, year).end();
+    let mut out = Vec::new();
+    for big in [true, false] {
+        let found = r.indicators.iter().enumerate().find(|(_, ind)| {
+            let (Some(b), Some(tg)) = (ind.base, ind.target) else {
+                return false;
+            };
+            let fits = if big {
+                b > 1.0 && tg > 1.0
+            } else {
+                b > 0.0 && tg > 0.0 && b < 1.0 && tg < 1.0
+            };
+            ind.unit == "%"
+                && ind.target_rating.is_none()
+                && fits
+                && ind.counts_from.first().is_some_and(|u| *u != t.silent)
+        });
+        if let Some((i, ind)) = found {
+            out.push((i, last, ind.counts_from[0].clone()));
+        }
+    }
+    out
+}
+
 fn number_cell(rng: &mut Rng, n: i64, suffix: &str) -> Cell {
     match rng.below(3) {
         0 => Cell::Num(n as f64),
@@ -161,12 +249,24 @@ pub fn generate(r: &IndicatorsReference, year: i32, seed: u64, out: &Path) -> Re
     let period = format!("{year}-12");
     let dir = out.join(&period);
     fs_err::create_dir_all(&dir)?;
+    let last_year = *filed_years(r, year).end();
+    let percent = percent_cells(r, &t, year);
+    let bad_unit = r
+        .units
+        .iter()
+        .find(|u| u.name != t.silent)
+        .map(|u| u.name.clone());
     let mut files = 0;
     let mut accepted = 0u64;
+    // (file, cell, rule) of the rejected and of the assumed values.
+    let mut rejected: Vec<(String, String, String)> = Vec::new();
+    let mut assumed: Vec<(String, String, String)> = Vec::new();
     for (ui, unit) in r.units.iter().enumerate() {
         if unit.name == t.silent {
             continue;
         }
+        let file = format!("{}{year}年创新型城市指标监测表.xlsx", unit.name);
+        let rel = format!("{period}/{file}");
         let mut frng = rng.fork("file", ui as u64);
         let mut cols: Vec<&str> = vec!["indicator_no", "indicator_name", "part", "year", "value"];
         for extra in ["unit", "note"] {
@@ -189,42 +289,117 @@ pub fn generate(r: &IndicatorsReference, year: i32, seed: u64, out: &Path) -> Re
             g.text(row, c as u16 + offset, &label);
         }
         row += 1;
+        let mut lines: Vec<Line> = Vec::new();
         for (i, ind) in r.indicators.iter().enumerate() {
             if !ind.monitors.contains(&unit.name) {
                 continue;
             }
-            for y in (r.base_year + 1)..=year {
-                let Some(v) = t.values.get(&(i, y, unit.name.clone())) else {
-                    continue;
-                };
-                if group_col {
-                    g.text(row, 0, &ind.group);
+            for y in filed_years(r, year) {
+                if t.values.contains_key(&(i, y, unit.name.clone())) {
+                    lines.push(Line::Good(i, y));
                 }
-                for (c, col) in cols.iter().enumerate() {
-                    let cell = match *col {
-                        "indicator_no" => Some(number_cell(&mut frng, ind.no as i64, "")),
-                        "indicator_name" => Some(Cell::Text(ind.name.clone())),
-                        "part" => ind
-                            .part
-                            .as_ref()
-                            .map(|p| Cell::Text(spelling(&mut frng, p))),
-                        "year" => Some(number_cell(&mut frng, y as i64, "年")),
-                        "value" => Some(value_cell(&mut frng, r, ind, v)),
-                        "unit" => (!ind.unit.is_empty()).then(|| Cell::Text(ind.unit.clone())),
-                        "note" => frng.chance(0.2).then(|| Cell::Text("初步统计数".into())),
-                        _ => None,
+            }
+        }
+        if bad_unit.as_deref() == Some(unit.name.as_str()) {
+            for b in Bad::ALL {
+                let at = frng.below(lines.len() + 1);
+                lines.insert(at, Line::Bad(b));
+            }
+        }
+        // The indicators the bad rows are about: one this unit monitors where there is one.
+        let monitored = |two_part: bool| {
+            r.indicators
+                .iter()
+                .filter(|ind| ind.part.is_some() == two_part && ind.target_rating.is_none())
+                .max_by_key(|ind| ind.monitors.contains(&unit.name))
+        };
+        let col_of = |name: &str| {
+            cols.iter()
+                .position(|c| *c == name)
+                .map(|c| c as u16 + offset)
+        };
+        for line in &lines {
+            let (ind, y, v, bad) = match line {
+                Line::Good(i, y) => {
+                    let v = &t.values[&(*i, *y, unit.name.clone())];
+                    (&r.indicators[*i], *y, Some(v), None)
+                }
+                Line::Bad(b) => {
+                    let ind = match b {
+                        Bad::UnknownPart => monitored(true),
+                        _ => monitored(false),
                     };
-                    if let Some(cell) = cell {
-                        g.set(row, c as u16 + offset, cell);
+                    let Some(ind) = ind else { continue };
+                    let y = if *b == Bad::YearBeforePlan {
+                        r.base_year - 1
+                    } else {
+                        last_year
+                    };
+                    (ind, y, None, Some(*b))
+                }
+            };
+            if bad == Some(Bad::UnknownPart) && unknown_part_word(r).is_none() {
+                continue;
+            }
+            let pct =
+                matches!(line, Line::Good(i, y) if percent.contains(&(*i, *y, unit.name.clone())));
+            if group_col {
+                g.text(row, 0, &ind.group);
+            }
+            for (c, col) in cols.iter().enumerate() {
+                let cell = match (*col, bad) {
+                    ("indicator_no", Some(Bad::UnknownNumber)) => {
+                        let past = r.indicators.iter().map(|i| i.no).max().unwrap_or(0) + 2;
+                        Some(number_cell(&mut frng, past as i64, ""))
+                    }
+                    ("indicator_no", _) => Some(number_cell(&mut frng, ind.no as i64, "")),
+                    ("indicator_name", Some(Bad::UnknownNumber)) => None,
+                    ("indicator_name", _) => Some(Cell::Text(ind.name.clone())),
+                    ("part", Some(Bad::UnknownPart)) => {
+                        unknown_part_word(r).map(|w| Cell::Text(w.into()))
+                    }
+                    ("part", _) => ind
+                        .part
+                        .as_ref()
+                        .map(|p| Cell::Text(spelling(&mut frng, p))),
+                    ("year", _) => Some(number_cell(&mut frng, y as i64, "年")),
+                    ("value", Some(Bad::PendingValue)) => Some(Cell::Text("待核实".into())),
+                    ("value", Some(_)) => Some(Cell::Num(ind.base.unwrap_or(1.0))),
+                    ("value", None) => match v {
+                        Some(Val::Num(x)) if pct && *x > 0.0 => {
+                            Some(Cell::NumFmt(*x / 100.0, "0.00%"))
+                        }
+                        Some(v) => Some(value_cell(&mut frng, r, ind, v)),
+                        None => None,
+                    },
+                    ("unit", _) => (!ind.unit.is_empty()).then(|| Cell::Text(ind.unit.clone())),
+                    ("note", _) => frng.chance(0.2).then(|| Cell::Text("初步统计数".into())),
+                    _ => None,
+                };
+                if let Some(cell) = cell {
+                    g.set(row, c as u16 + offset, cell);
+                }
+            }
+            match bad {
+                Some(b) => {
+                    let (col, rule) = b.spoils();
+                    if let Some(c) = col_of(col) {
+                        rejected.push((rel.clone(), addr(row, c), rule.to_string()));
                     }
                 }
-                row += 1;
-                accepted += 1;
+                None => {
+                    accepted += 1;
+                    if pct {
+                        if let Some(c) = col_of("value") {
+                            assumed.push((rel.clone(), addr(row, c), "assumed_value".into()));
+                        }
+                    }
+                }
             }
+            row += 1;
         }
         g.text(row + 1, 0, "填报人：李某某");
         g.text(row + 1, 2, "联系电话：0750-0000000");
-        let file = format!("{}{year}年创新型城市指标监测表.xlsx", unit.name);
         write_xlsx(&[g], &dir.join(&file), year).with_context(|| format!("writing {file}"))?;
         files += 1;
     }
@@ -237,6 +412,16 @@ pub fn generate(r: &IndicatorsReference, year: i32, seed: u64, out: &Path) -> Re
     for (k, v) in expected {
         top.insert(k, v);
     }
+    let cells = |list: &[(String, String, String)]| -> J {
+        J::Array(
+            list.iter()
+                .map(|(f, c, rule)| json!({"file": f, "cell": c, "rule": rule}))
+                .collect(),
+        )
+    };
+    top.insert("rows_rejected".into(), json!(rejected.len()));
+    top.insert("rejected_cells".into(), cells(&rejected));
+    top.insert("assumed_cells".into(), cells(&assumed));
     fs_err::write(
         out.join("expected.json"),
         serde_json::to_string_pretty(&J::Object(top))? + "\n",
@@ -250,7 +435,11 @@ fn expected(r: &IndicatorsReference, t: &Truth, year: i32, accepted: u64) -> Map
     let mut rows = Vec::new();
     // (year, group or None = national / all) -> (entries, with value, met)
     let mut summary: Vec<J> = Vec::new();
-    for y in (r.base_year + 1)..=year {
+    // The filed years, and the assessed year even past the plan (with no values).
+    let years: Vec<i32> = filed_years(r, year)
+        .chain((year > r.target_year).then_some(year))
+        .collect();
+    for y in years {
         let mut per: Vec<(String, Option<String>, usize, usize, usize)> = Vec::new();
         let mut groups: Vec<&str> = Vec::new();
         for ind in &r.indicators {

@@ -266,8 +266,24 @@ fn convert_row(
     for (t, v) in texts {
         values[t] = v;
     }
+    // place below the unit
+    super::place::fill_places(pipeline, rt, sheet, r, m, &mut values);
     derive_values(ctx, rt, m, r, &mut values);
     // reference-list checks
+    let found = super::reference::check_row(
+        pipeline,
+        rt,
+        sheet,
+        r,
+        m,
+        &mut values,
+        &mut ctx.out.issues[issues_before..],
+    );
+    for f in found {
+        let c = m.mapped(f.column).map(|mc| mc.grid_col);
+        let col = &rt.columns[f.column];
+        ctx.issue(f.severity, f.rule, Some(r), c, Some(col), f.raw, f.message);
+    }
     // Required values (after defaults and derivations).
     for (i, col) in rt.columns.iter().enumerate() {
         let grid_col = m.mapped(i).map(|mc| mc.grid_col);
@@ -634,7 +650,17 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
         return Value::Null;
     }
     let raw = cell.display();
-    match vocab.resolve(&raw) {
+    // A county column with a `place_column` also takes a place below the county
+    // (`台山市广海镇`); the caller stores the place (see `normalise::place`).
+    let resolved = match (&col.kind, col.place_column) {
+        (ColumnKind::County, Some(_)) => match vocab.resolve_place(&raw) {
+            crate::pipeline::Place::Value(i, _) => Resolved::Value(i),
+            crate::pipeline::Place::NoValue => Resolved::NoValue,
+            crate::pipeline::Place::Unknown => Resolved::Unknown,
+        },
+        _ => vocab.resolve(&raw),
+    };
+    match resolved {
         Resolved::Value(i) => Value::Text(vocab.values[i].clone()),
         Resolved::NoValue => {
             if raw.trim().is_empty() && col.default_from_filer {
@@ -661,10 +687,17 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
                     c,
                     Some(col),
                     Some(raw.clone()),
-                    format!(
-                        "“{raw}”不是本市的{}，请填写规范名称：{allowed}",
-                        pipeline.unit_label
-                    ),
+                    match (col.place_column, vocab.values.first()) {
+                        // Places below the county are accepted: say how to write one.
+                        (Some(_), Some(first)) => format!(
+                            "“{raw}”不是本市的{}，请填写规范名称：{allowed}（一行只填一个{}；乡镇、园区可写在其名称之后，如“{first}XX镇”）",
+                            pipeline.unit_label, pipeline.unit_label
+                        ),
+                        _ => format!(
+                            "“{raw}”不是本市的{}，请填写规范名称：{allowed}",
+                            pipeline.unit_label
+                        ),
+                    },
                 );
             } else if vocab.unknown == UnknownPolicy::Reject {
                 ctx.problem(

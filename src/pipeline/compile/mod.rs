@@ -131,8 +131,12 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         .unit_label
         .clone()
         .unwrap_or_else(|| DEFAULT_UNIT_LABEL.to_string());
-    let county_vocabulary =
+    let mut county_vocabulary =
         build_vocabulary("county", county_entries, Vec::new(), UnknownPolicy::Reject);
+    // A place cell may name the city before the county: 江门市江海区…, 江门江海区….
+    let city = &raw.pipeline.city;
+    county_vocabulary
+        .set_place_prefixes(&[city.clone(), strip_any_suffix(city, &suffixes).to_string()]);
 
     // Vocabularies.
     let mut vocabularies = BTreeMap::new();
@@ -623,6 +627,7 @@ fn build_vocabulary(
         unknown,
         keywords: Vec::new(),
         future_words: Vec::new(),
+        place_prefixes: Vec::new(),
     }
 }
 
@@ -764,6 +769,35 @@ mod tests {
         assert!(err.to_string().contains("t.toml"), "{err}");
         let chain = format!("{:?}", err);
         assert!(chain.contains("colour"), "{chain}");
+    }
+
+    #[test]
+    fn a_place_column_must_be_a_text_column_of_the_return() {
+        let p = Pipeline::embedded_default().unwrap();
+        let rt = p.return_type("project_ledger").unwrap();
+        let county = rt.column_index("county").unwrap();
+        assert_eq!(rt.columns[county].place_column, rt.column_index("town"));
+        for (to, why) in [
+            ("place_column = \"nowhere\"", "no column `nowhere`"),
+            (
+                "place_column = \"sector\"",
+                "must be another column of type text",
+            ),
+        ] {
+            let text = crate::pipeline::EMBEDDED_DEFAULT
+                .1
+                .replace("place_column = \"town\"", to);
+            let err = Pipeline::from_text("t.toml", &text).unwrap_err();
+            let crate::error::PipelineError::Invalid { problems, .. } = err else {
+                panic!("expected Invalid, got {err:?}")
+            };
+            assert!(
+                problems.iter().any(|p| p.path
+                    == format!("returns.project_ledger.columns[{county}].place_column")
+                    && p.message.contains(why)),
+                "{problems:?}"
+            );
+        }
     }
 
     const ZHENJIANG: &str = include_str!("../../../pipelines/zhenjiang-tech.toml");

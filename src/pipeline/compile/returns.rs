@@ -148,6 +148,7 @@ pub(super) fn compile_return(
             strict: c.strict,
             text_column: None,
             spellings: c.spellings.clone(),
+            place_column: None,
         });
     }
     let index = |p: &mut Problems, key: &str, name: &str| -> usize {
@@ -190,6 +191,25 @@ pub(super) fn compile_return(
                 );
             }
             columns[i].text_column = Some(ti);
+        }
+        if let Some(name) = &c.place_column {
+            let key = format!("columns[{i}].place_column");
+            let t = index(p, &key, name);
+            if columns[i].kind != ColumnKind::County {
+                p.add(
+                    format!("{path}.{key}"),
+                    "`place_column` applies to county columns only",
+                );
+            } else if rr.columns.iter().any(|o| &o.name == name) {
+                if columns[t].kind != ColumnKind::Text || t == i {
+                    p.add(
+                        format!("{path}.{key}"),
+                        format!("column `{name}` must be another column of type text"),
+                    );
+                } else {
+                    columns[i].place_column = Some(t);
+                }
+            }
         }
     }
     if rr.identity.id.is_none() && rr.identity.fallback.is_empty() {
