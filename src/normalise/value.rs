@@ -1,14 +1,71 @@
 //! Parsing of cell values: amounts with units, plain numbers and dates in every form
-//! that real returns use (DESIGN §2.3).
+//! that real returns use (DESIGN §2.3). This comment is the reference for the accepted forms.
+//!
+//! # Numbers
+//! [`parse_number_text`] / [`read_number`] are strict: a number (`1,600`, `１２３`, `-3`, `¥12,000`)
+//! followed by at most a unit word (`12.5亿`, `8000万元`, `274亩`).
+//!
+//! [`parse_approx_number_text`] / [`read_approx_number`] also recover **approximate amounts**, counted
+//! at the written number, with [`ParsedNumber::approx`] naming the word(s) that made them approximate
+//! so the caller can warn "按3亿元计":
+//! - before the number: `约`, `大约`, `大概`, `约计`, `近`, `将近`, `接近`, `预计`, `预估`, `估计`,
+//!   `超`, `超过`, `逾`, `不低于`, `不少于`, `～`/`~` (`约3亿`, `大约3亿元`, `近5000万`, `预计2亿`,
+//!   `约 3 亿`, `～3亿`);
+//! - after the number or the unit: `左右`, `上下`, `以上`, `以下`, `以内`, `多`, `余`, `许`
+//!   (`2.3亿元左右`, `5000万元以上`, `3亿多`, `5000余万`, `5000多万元`);
+//! - a parenthesised remark at the end that is one of `暂定`, `预计`, `预估`, `估算`, `估计`, `约`,
+//!   `初步估算` (`3亿（暂定）`, `3亿(预计)`).
+//!
+//! Not recovered (stay unparseable, the filer must choose or fill in): ranges `3-5亿`, `3~5亿`,
+//! `3至5亿`, `3到5亿`; words without a number `待定`, `待核实`, `未定`; any other remark
+//! (`3亿（含设备）`).
+//!
+//! # Counts
+//! [`count_unit`] gives the factor and the counter word of a count's unit: `万` ×10000, `千` ×1000,
+//! `百` ×100, `亿` ×10⁸, optionally followed by a counter word (`人`, `人次`, `名`, `位`, `个`, `家`,
+//! `户`, `套`, `间`, `场`, `场次`, `次`, `项`, `栋`, `幢`, `台`, `件`, `批`, `所`, `座`, `宗`, `张`),
+//! or a counter word alone (×1). `1.2万` = 12000, `1.5万人` = 15000 人, `2万套`, `120人`, `35间`.
+//! [`parse_count_text`] / [`read_count`] apply it (approximate words allowed, as for amounts).
+//!
+//! # Dates
+//! [`read_date`] / [`parse_date_text`] (no period known): date cells, serial numbers, `20250305`,
+//! `2025年3月5日`, `2025.3.5`, `2025/3/5`, `2025-03-05`, `2025年3月` (the month's first day).
+//!
+//! [`read_date_in`] / [`parse_date_text_in`] know the return's period and say what they assumed
+//! ([`DateRead::assumed`]); the caller warns with [`DateRead::assumption_text`] and flags a date
+//! after the period itself ([`DateRead::after_period`]; for a date whose year was assumed
+//! [`DateRead::year_assumed`] tells it apart):
+//! - full dates, as above, and also `2025年3月5号`, `2025.3.5.` (a trailing dot), `2025。3。5`;
+//! - **year of the return** ([`DateAssumption::YearOfReturn`]): `3月12日`, `3月12号`, `03-12`,
+//!   `3/12`, and `3.12` **written as text** (month first, the Chinese order). A *number* cell 3.12 is
+//!   not read as a date (3.1 and 3.10 are the same number): [`ValueError::NotDate`];
+//! - **month only**, read as the month's first day ([`DateAssumption::MonthOnly`]): `2025.11`,
+//!   `2025年11月`, `2025年11月份`, `2025/11`, `2025-11`, `202511` (text or number), `11月` /
+//!   `11月份` (year of the return too), and a number cell holding year.month (`2025.11` typed as a
+//!   number, never an Excel serial of 1905). A number cell `2025.1` is read as January and flagged
+//!   `january_or_october` (a number drops the 0 of `2025.10`); the text `2025.1` is January;
+//! - **part of a month** ([`DateAssumption::PartOfMonth`]): `2025年3月上旬` → 1st, `中旬` → 11th,
+//!   `下旬` → 21st (the first day of the part, as a month alone is its first day), `初` → 1st,
+//!   `底` / `末` → the month's last day; also without a year (`3月底`);
+//! - **a remark after a complete date** is dropped and returned in [`DateRead::note`]: a
+//!   parenthesised remark of any content (`2025年3月5日（已签约）`) and the words `前`, `之前`,
+//!   `以前`, `左右`, `前后` (`2025年3月5日前`). Any other trailing text is not a date.
+//!
+//! Not dates: a bare year (`2025`, text or number), `三月`, a month beyond 12, a day beyond the
+//! month's end, `2025年底`.
 
 use crate::ingest::Cell;
-use chrono::{Duration, NaiveDate};
+use crate::period::Period;
+use chrono::{Datelike, Duration, NaiveDate};
 
 /// A number written as text, with the unit word that followed it (`12.5亿` -> (12.5, "亿")).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedNumber {
     pub value: f64,
     pub unit: Option<String>,
+    /// The words that made the amount approximate (`约`, `左右`, `暂定`), joined by `、`; None for
+    /// an exact amount. Only [`parse_approx_number_text`] sets it.
+    pub approx: Option<String>,
 }
 
 /// Parses `1,600`, `１２３`, `12.5亿`, `8000万元`, `-3`, `274亩`. Returns None when the text is
@@ -47,7 +104,11 @@ pub fn parse_number_text(raw: &str) -> Option<ParsedNumber> {
             return None;
         }
     }
-    Some(ParsedNumber { value, unit })
+    Some(ParsedNumber {
+        value,
+        unit,
+        approx: None,
+    })
 }
 
 /// What went wrong reading a value.
@@ -68,6 +129,7 @@ pub fn read_number(cell: &Cell) -> Result<Option<ParsedNumber>, ValueError> {
         Cell::Number(n) => Ok(Some(ParsedNumber {
             value: *n,
             unit: None,
+            approx: None,
         })),
         Cell::Text(t) => {
             let c = crate::text::compact(t);
@@ -167,6 +229,564 @@ fn ymd(y: &str, m: &str, d: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Approximate amounts
+// ---------------------------------------------------------------------------------------------
+
+/// Words before a number that make it approximate, longest first.
+const APPROX_BEFORE: &[&str] = &[
+    "不低于",
+    "不少于",
+    "大约",
+    "大概",
+    "约计",
+    "将近",
+    "接近",
+    "预计",
+    "预估",
+    "估计",
+    "超过",
+    "约",
+    "近",
+    "超",
+    "逾",
+    "~",
+];
+/// Words after a number or its unit that make it approximate, longest first.
+const APPROX_AFTER: &[&str] = &["左右", "上下", "以上", "以下", "以内", "多", "余", "许"];
+/// Parenthesised remarks after an amount that only say it is not final.
+const APPROX_REMARKS: &[&str] = &["暂定", "预计", "预估", "估算", "估计", "约", "初步估算"];
+/// Words inside a unit that only say "more than" (`5000余万`, `3亿多元`).
+const APPROX_INSIDE: &[char] = &['余', '多'];
+
+/// Like [`parse_number_text`], and also recovers approximate amounts (`约3亿`, `2.3亿元左右`,
+/// `近5000万`, `5000余万`, `3亿（暂定）`) at the written number, naming the approximating words in
+/// [`ParsedNumber::approx`]. Ranges (`3-5亿`, `3至5亿`) and words alone (`待定`) give None.
+pub fn parse_approx_number_text(raw: &str) -> Option<ParsedNumber> {
+    let mut s: String = crate::text::compact(raw)
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    let mut words: Vec<String> = Vec::new();
+    // A parenthesised remark at the end: `3亿(暂定)`; any other remark is not an amount.
+    if let Some(inner) = s.strip_suffix(')') {
+        let open = inner.rfind('(')?;
+        let remark = &inner[open + 1..];
+        if !APPROX_REMARKS.contains(&remark) {
+            return None;
+        }
+        words.push(remark.to_string());
+        s.truncate(open);
+    }
+    // Words before the number.
+    'before: loop {
+        for w in APPROX_BEFORE {
+            if let Some(rest) = s.strip_prefix(w) {
+                words.push(w.to_string());
+                s = rest.to_string();
+                continue 'before;
+            }
+        }
+        break;
+    }
+    // Words after the number or unit.
+    'after: loop {
+        for w in APPROX_AFTER {
+            if let Some(rest) = s.strip_suffix(w) {
+                words.push(w.to_string());
+                s = rest.to_string();
+                continue 'after;
+            }
+        }
+        break;
+    }
+    // `5000余万`, `3亿多元`: 余 / 多 inside the unit word.
+    let number_end = s
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (c == '-' && i == 0)))
+        .map(|(i, _)| i)
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(number_end);
+    let mut unit_clean = String::with_capacity(unit.len());
+    for c in unit.chars() {
+        if APPROX_INSIDE.contains(&c) {
+            let w = c.to_string();
+            if !words.contains(&w) {
+                words.push(w);
+            }
+        } else {
+            unit_clean.push(c);
+        }
+    }
+    if words.is_empty() {
+        return parse_number_text(raw);
+    }
+    let mut parsed = parse_number_text(&format!("{num}{unit_clean}"))?;
+    parsed.approx = Some(words.join("、"));
+    Some(parsed)
+}
+
+/// Reads a number cell like [`read_number`], recovering approximate amounts through
+/// [`parse_approx_number_text`].
+pub fn read_approx_number(cell: &Cell) -> Result<Option<ParsedNumber>, ValueError> {
+    match cell {
+        Cell::Text(t) => {
+            let c = crate::text::compact(t);
+            if c.is_empty() || c == "-" || c == "/" || c == "—" || c == "无" {
+                return Ok(None);
+            }
+            parse_approx_number_text(t)
+                .map(Some)
+                .ok_or(ValueError::NotNumber)
+        }
+        other => read_number(other),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counts
+// ---------------------------------------------------------------------------------------------
+
+/// Counter words a count may carry after its number (`120人`, `35套`).
+const COUNTER_WORDS: &[&str] = &[
+    "人次", "场次", "人", "名", "位", "个", "家", "户", "套", "间", "场", "次", "项", "栋", "幢",
+    "台", "件", "批", "所", "座", "宗", "张",
+];
+/// Magnitude words before a counter word, with their power of ten.
+const MAGNITUDES: &[(&str, i32)] = &[("亿", 8), ("万", 4), ("千", 3), ("百", 2)];
+
+/// The unit word of a count: its factor and the counter word left after the magnitude.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountUnit {
+    /// A power of ten: `万` is 10000.
+    pub power: i32,
+    /// The counter word (`人`, `套`), None when only a magnitude was written (`1.2万`).
+    pub word: Option<String>,
+}
+
+impl CountUnit {
+    pub fn factor(&self) -> f64 {
+        10f64.powi(self.power)
+    }
+
+    /// The value times the factor, rounded as the decimal would be (`1.2万` is exactly 12000).
+    pub fn apply(&self, value: f64) -> f64 {
+        if self.power == 0 {
+            return value;
+        }
+        format!("{value}e{}", self.power)
+            .parse()
+            .unwrap_or(value * self.factor())
+    }
+}
+
+/// The factor and counter word of a count's unit word: `万` → ×10000, `1.5万人` → ×10000 人,
+/// `人` → ×1 人, `千` → ×1000. None for any other word (`万元`, `亩`, `%`).
+pub fn count_unit(word: &str) -> Option<CountUnit> {
+    let w = crate::text::compact(word);
+    let (power, rest) = MAGNITUDES
+        .iter()
+        .find_map(|(m, p)| w.strip_prefix(m).map(|rest| (*p, rest)))
+        .unwrap_or((0, w.as_str()));
+    if rest.is_empty() {
+        return (power != 0).then_some(CountUnit { power, word: None });
+    }
+    COUNTER_WORDS.contains(&rest).then(|| CountUnit {
+        power,
+        word: Some(rest.to_string()),
+    })
+}
+
+/// A count read from text, its unit applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedCount {
+    /// The count with the magnitude applied (`1.2万` → 12000).
+    pub value: f64,
+    /// The counter word written (`人`), if any.
+    pub word: Option<String>,
+    /// As [`ParsedNumber::approx`].
+    pub approx: Option<String>,
+}
+
+/// Parses `1.2万`, `1.5万人`, `120人`, `约300人`, `1,200`. None for a unit that is not a count's.
+pub fn parse_count_text(raw: &str) -> Option<ParsedCount> {
+    let n = parse_approx_number_text(raw)?;
+    let unit = match &n.unit {
+        None => CountUnit {
+            power: 0,
+            word: None,
+        },
+        Some(u) => count_unit(u)?,
+    };
+    Some(ParsedCount {
+        value: unit.apply(n.value),
+        word: unit.word,
+        approx: n.approx,
+    })
+}
+
+/// Reads a count cell: numbers directly, text through [`parse_count_text`].
+pub fn read_count(cell: &Cell) -> Result<Option<ParsedCount>, ValueError> {
+    match cell {
+        Cell::Text(t) => {
+            let c = crate::text::compact(t);
+            if c.is_empty() || c == "-" || c == "/" || c == "—" || c == "无" {
+                return Ok(None);
+            }
+            parse_count_text(t).map(Some).ok_or(ValueError::NotNumber)
+        }
+        other => Ok(read_number(other)?.map(|n| ParsedCount {
+            value: n.value,
+            word: None,
+            approx: None,
+        })),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates read against the return's period
+// ---------------------------------------------------------------------------------------------
+
+/// A part of a month written instead of a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonthPart {
+    /// 上旬: read as the 1st.
+    Early,
+    /// 中旬: the 11th.
+    Middle,
+    /// 下旬: the 21st.
+    Late,
+    /// 初: the 1st.
+    Beginning,
+    /// 底 / 末: the month's last day.
+    End,
+}
+
+impl MonthPart {
+    fn word(self) -> &'static str {
+        match self {
+            MonthPart::Early => "上旬",
+            MonthPart::Middle => "中旬",
+            MonthPart::Late => "下旬",
+            MonthPart::Beginning => "初",
+            MonthPart::End => "底",
+        }
+    }
+}
+
+/// What [`read_date_in`] assumed to make a date of what was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateAssumption {
+    /// Month and day written, the year taken from the return (`3月12日`, `3/12`, `03-12`).
+    YearOfReturn,
+    /// Only a month written: its first day. `year_of_return` when the year was not written either
+    /// (`11月`); `january_or_october` for a number cell `2025.1`, which could be `2025.10` with its
+    /// 0 dropped by the number format (read as January).
+    MonthOnly {
+        year_of_return: bool,
+        january_or_october: bool,
+    },
+    /// A part of a month (`2025年3月上旬`, `3月底`), read as the day [`MonthPart`] names.
+    PartOfMonth {
+        part: MonthPart,
+        year_of_return: bool,
+    },
+}
+
+impl DateAssumption {
+    /// The year was not written: it is the return's.
+    pub fn year_of_return(&self) -> bool {
+        match *self {
+            DateAssumption::YearOfReturn => true,
+            DateAssumption::MonthOnly { year_of_return, .. }
+            | DateAssumption::PartOfMonth { year_of_return, .. } => year_of_return,
+        }
+    }
+}
+
+/// A date read against the return's period, with what had to be assumed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateRead {
+    pub date: NaiveDate,
+    /// None when the cell held a complete date.
+    pub assumed: Option<DateAssumption>,
+    /// A remark written after a complete date and not read (`已签约` of `2025年3月5日（已签约）`,
+    /// `前` of `2025年3月5日前`).
+    pub note: Option<String>,
+}
+
+impl DateRead {
+    fn exact(date: NaiveDate) -> DateRead {
+        DateRead {
+            date,
+            assumed: None,
+            note: None,
+        }
+    }
+
+    /// The year was taken from the return.
+    pub fn year_assumed(&self) -> bool {
+        self.assumed.is_some_and(|a| a.year_of_return())
+    }
+
+    /// The date falls after the return's month (the caller flags it; with [`Self::year_assumed`]
+    /// it may be the previous year's).
+    pub fn after_period(&self, period: Period) -> bool {
+        self.date > period.last_day()
+    }
+
+    /// What was assumed, in the filer's words, for a warning; None for a complete date.
+    pub fn assumption_text(&self) -> Option<String> {
+        let d = self.date;
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(a) = self.assumed {
+            parts.push(match a {
+                DateAssumption::YearOfReturn => {
+                    format!("未写年份，按报表所属年份计为{d}")
+                }
+                DateAssumption::MonthOnly {
+                    year_of_return,
+                    january_or_october,
+                } => {
+                    let mut t = if year_of_return {
+                        format!("只写了月份，按报表所属年份该月1日计为{d}")
+                    } else {
+                        format!("只写到月份，按该月1日计为{d}")
+                    };
+                    if january_or_october {
+                        t.push_str(&format!(
+                            "；数字“{}.1”也可能是{}年10月（数字格式会去掉末尾的0），请以文本填写如“{}-10-01”",
+                            d.year(),
+                            d.year(),
+                            d.year()
+                        ));
+                    }
+                    t
+                }
+                DateAssumption::PartOfMonth {
+                    part,
+                    year_of_return,
+                } => {
+                    let y = if year_of_return {
+                        "未写年份，按报表所属年份；"
+                    } else {
+                        ""
+                    };
+                    format!("{y}“{}”按{d}计", part.word())
+                }
+            });
+        }
+        if let Some(n) = &self.note {
+            parts.push(format!("日期后的“{n}”未计入"));
+        }
+        (!parts.is_empty()).then(|| parts.join("；") + "；请填写完整日期，如2025-03-05")
+    }
+}
+
+/// Words after a complete date that do not change it (the remark is returned in [`DateRead::note`]).
+const DATE_REMARK_WORDS: &[&str] = &["之前", "以前", "前后", "左右", "前"];
+
+/// Reads a date cell against the return's period: everything [`read_date`] reads, plus dates
+/// without a year, month-only dates and parts of a month (see the module documentation).
+pub fn read_date_in(cell: &Cell, period: Period) -> Result<Option<DateRead>, ValueError> {
+    match cell {
+        Cell::Empty => Ok(None),
+        Cell::Date(d) => Ok(Some(DateRead::exact(*d))),
+        Cell::Number(n) => number_to_date_in(*n).map(Some).ok_or(ValueError::NotDate),
+        Cell::Text(t) => {
+            let c = crate::text::compact(t);
+            if c.is_empty() || c == "-" || c == "/" || c == "—" {
+                return Ok(None);
+            }
+            parse_date_text_in(t, period)
+                .map(Some)
+                .ok_or(ValueError::NotDate)
+        }
+        Cell::Error(e) => Err(ValueError::ErrorCell(e.clone())),
+        Cell::Bool(_) => Err(ValueError::NotDate),
+    }
+}
+
+fn plausible_year(y: i64) -> bool {
+    (1900..=2100).contains(&y)
+}
+
+fn month_only(y: i32, m: u32, year_of_return: bool, january_or_october: bool) -> Option<DateRead> {
+    Some(DateRead {
+        date: NaiveDate::from_ymd_opt(y, m, 1)?,
+        assumed: Some(DateAssumption::MonthOnly {
+            year_of_return,
+            january_or_october,
+        }),
+        note: None,
+    })
+}
+
+fn number_to_date_in(n: f64) -> Option<DateRead> {
+    if n.fract() == 0.0 {
+        let v = n as i64;
+        // 202511: year and month.
+        if (190_001..=210_012).contains(&v) && plausible_year(v / 100) {
+            return month_only((v / 100) as i32, (v % 100) as u32, false, false);
+        }
+        // A bare year is not a date (nor the serial of a day in 1905).
+        if plausible_year(v) {
+            return None;
+        }
+        return number_to_date(n).map(DateRead::exact);
+    }
+    // 2025.11 typed as a number: year.month.
+    if plausible_year(n.trunc() as i64) {
+        let text = format!("{n}");
+        let (y, m) = text.split_once('.')?;
+        if m.len() > 2 {
+            return None;
+        }
+        let month: u32 = m.parse().ok()?;
+        return month_only(y.parse().ok()?, month, false, m == "1");
+    }
+    // 3.12 typed as a number is not 12 March (3.1 and 3.10 are one number).
+    if n < 1000.0 {
+        return None;
+    }
+    number_to_date(n).map(DateRead::exact)
+}
+
+/// Parses a date written as text against the return's period (see the module documentation).
+pub fn parse_date_text_in(raw: &str, period: Period) -> Option<DateRead> {
+    let n = crate::text::nfkc(raw);
+    // A time of day after a space or `T` is dropped; any other text after a space is kept.
+    let (head, tail) = match n.find(|c: char| c.is_whitespace() || c == 'T') {
+        Some(i) => (&n[..i], n[i..].trim_start_matches('T')),
+        None => (n.as_str(), ""),
+    };
+    let tail_is_time = tail
+        .trim()
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ':' || c == '.' || c.is_whitespace());
+    let mut s: String = if tail_is_time {
+        head.to_string()
+    } else {
+        format!("{head}{tail}")
+    }
+    .chars()
+    .filter(|c| !c.is_whitespace())
+    .map(|c| if c == '。' { '.' } else { c })
+    .collect();
+    let mut note: Option<String> = None;
+    if let Some(inner) = s.strip_suffix(')') {
+        let open = inner.rfind('(')?;
+        note = Some(inner[open + 1..].to_string());
+        s.truncate(open);
+    }
+    if note.is_none() {
+        if let Some(w) = DATE_REMARK_WORDS.iter().find(|w| s.ends_with(*w)) {
+            note = Some(w.to_string());
+            s.truncate(s.len() - w.len());
+        }
+    }
+    let s = s.trim_end_matches('.');
+    let mut read = parse_date_core(s, period)?;
+    if note.is_some() {
+        // A remark only follows a complete date.
+        if read.assumed.is_some() {
+            return None;
+        }
+        read.note = note;
+    }
+    Some(read)
+}
+
+fn parse_date_core(s: &str, period: Period) -> Option<DateRead> {
+    if s.is_empty() {
+        return None;
+    }
+    if s.chars().all(|c| c.is_ascii_digit()) {
+        return match s.len() {
+            4..=8 => number_to_date_in(s.parse().ok()?),
+            _ => None,
+        };
+    }
+    let (year, rest, year_of_return) = match s.split_once('年') {
+        Some((y, rest)) => {
+            if !(y.len() == 4 && y.chars().all(|c| c.is_ascii_digit())) {
+                return None;
+            }
+            (y.parse::<i32>().ok()?, rest, false)
+        }
+        None => (period.year, s, true),
+    };
+    if let Some((m, after)) = rest.split_once('月') {
+        let month = small_number(m, 12)?;
+        let parts = [
+            ("上旬", MonthPart::Early),
+            ("中旬", MonthPart::Middle),
+            ("下旬", MonthPart::Late),
+            ("初", MonthPart::Beginning),
+            ("底", MonthPart::End),
+            ("末", MonthPart::End),
+        ];
+        if after.is_empty() || after == "份" {
+            return month_only(year, month, year_of_return, false);
+        }
+        if let Some((_, part)) = parts.iter().find(|(w, _)| *w == after) {
+            let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+            let date = match part {
+                MonthPart::Early | MonthPart::Beginning => first,
+                MonthPart::Middle => first.with_day(11)?,
+                MonthPart::Late => first.with_day(21)?,
+                MonthPart::End => Period::new(year, month)?.last_day(),
+            };
+            return Some(DateRead {
+                date,
+                assumed: Some(DateAssumption::PartOfMonth {
+                    part: *part,
+                    year_of_return,
+                }),
+                note: None,
+            });
+        }
+        let day = small_number(after.strip_suffix(['日', '号'])?, 31)?;
+        let date = NaiveDate::from_ymd_opt(year, month, day)?;
+        return Some(DateRead {
+            date,
+            assumed: year_of_return.then_some(DateAssumption::YearOfReturn),
+            note: None,
+        });
+    }
+    if !year_of_return {
+        // `2025年` with no month, or `2025年底`.
+        return None;
+    }
+    let parts: Vec<&str> = s.split(['.', '/', '-']).collect();
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => ymd(y, m, d).map(DateRead::exact),
+        [y, m] if y.len() == 4 => {
+            let y: i32 = y.parse().ok()?;
+            month_only(y, small_number(m, 12)?, false, false)
+        }
+        [m, d] if m.len() <= 2 => {
+            let date =
+                NaiveDate::from_ymd_opt(period.year, small_number(m, 12)?, small_number(d, 31)?)?;
+            Some(DateRead {
+                date,
+                assumed: Some(DateAssumption::YearOfReturn),
+                note: None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// One or two ASCII digits, 1..=max.
+fn small_number(s: &str, max: u32) -> Option<u32> {
+    if s.is_empty() || s.len() > 2 || !s.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let v: u32 = s.parse().ok()?;
+    (1..=max).contains(&v).then_some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,21 +801,24 @@ mod tests {
             parse_number_text("1,600"),
             Some(ParsedNumber {
                 value: 1600.0,
-                unit: None
+                unit: None,
+                approx: None
             })
         );
         assert_eq!(
             parse_number_text("12.5亿").unwrap(),
             ParsedNumber {
                 value: 12.5,
-                unit: Some("亿".into())
+                unit: Some("亿".into()),
+                approx: None
             }
         );
         assert_eq!(
             parse_number_text("８０００万元").unwrap(),
             ParsedNumber {
                 value: 8000.0,
-                unit: Some("万元".into())
+                unit: Some("万元".into()),
+                approx: None
             }
         );
         assert_eq!(parse_number_text(" ３.３２ ").unwrap().value, 3.32);
@@ -245,5 +868,343 @@ mod tests {
             read_date(&Cell::Text("45660".into())).unwrap(),
             Some(d(2025, 1, 3))
         );
+    }
+}
+
+#[cfg(test)]
+mod recoverable_tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn june() -> Period {
+        Period::new(2025, 6).unwrap()
+    }
+
+    fn approx(s: &str) -> (f64, Option<String>, String) {
+        let n = parse_approx_number_text(s).unwrap_or_else(|| panic!("{s} not read"));
+        (n.value, n.unit, n.approx.unwrap_or_default())
+    }
+
+    #[test]
+    fn an_approximate_amount_counts_at_its_number_and_names_its_word() {
+        let cases: &[(&str, f64, Option<&str>, &str)] = &[
+            ("约3亿", 3.0, Some("亿"), "约"),
+            ("大约3亿元", 3.0, Some("亿元"), "大约"),
+            ("2.3亿元左右", 2.3, Some("亿元"), "左右"),
+            ("近5000万", 5000.0, Some("万"), "近"),
+            ("5000万元以上", 5000.0, Some("万元"), "以上"),
+            ("3亿多", 3.0, Some("亿"), "多"),
+            ("5000余万", 5000.0, Some("万"), "余"),
+            ("5000多万元", 5000.0, Some("万元"), "多"),
+            ("预计2亿", 2.0, Some("亿"), "预计"),
+            ("约 3 亿", 3.0, Some("亿"), "约"),
+            ("～3亿", 3.0, Some("亿"), "~"),
+            ("3亿（暂定）", 3.0, Some("亿"), "暂定"),
+            ("3亿(预计)", 3.0, Some("亿"), "预计"),
+            ("约1,200", 1200.0, None, "约"),
+            ("大约3亿元左右", 3.0, Some("亿元"), "大约、左右"),
+        ];
+        for (s, v, unit, word) in cases {
+            let (value, u, w) = approx(s);
+            assert_eq!(value, *v, "{s}");
+            assert_eq!(u.as_deref(), *unit, "{s}");
+            assert_eq!(w, *word, "{s}");
+        }
+    }
+
+    #[test]
+    fn an_exact_amount_is_not_marked_approximate() {
+        let n = parse_approx_number_text("12.5亿").unwrap();
+        assert_eq!((n.value, n.approx), (12.5, None));
+        assert_eq!(
+            read_approx_number(&Cell::Number(3.0))
+                .unwrap()
+                .unwrap()
+                .approx,
+            None
+        );
+    }
+
+    #[test]
+    fn a_range_or_a_word_without_a_number_is_not_recovered() {
+        for s in [
+            "3-5亿",
+            "3~5亿",
+            "3～5亿",
+            "3至5亿",
+            "3到5亿",
+            "约3-5亿",
+            "待定",
+            "待核实",
+            "未定",
+            "3亿（含设备）",
+            "约",
+            "近期",
+        ] {
+            assert_eq!(parse_approx_number_text(s), None, "{s}");
+        }
+        assert_eq!(
+            read_approx_number(&Cell::Text("待核实".into())),
+            Err(ValueError::NotNumber)
+        );
+    }
+
+    #[test]
+    fn the_strict_reader_does_not_recover_approximate_amounts() {
+        assert_eq!(parse_number_text("约3亿"), None);
+        // The suffix stays in the unit word, which the caller does not know.
+        let n = parse_number_text("2.3亿元左右").unwrap();
+        assert_eq!((n.unit.as_deref(), n.approx), (Some("亿元左右"), None));
+        assert_eq!(
+            read_number(&Cell::Text("约3亿".into())),
+            Err(ValueError::NotNumber)
+        );
+    }
+
+    #[test]
+    fn a_count_unit_gives_its_factor_and_counter_word() {
+        let u = count_unit("万").unwrap();
+        assert_eq!((u.factor(), u.word), (10000.0, None));
+        let u = count_unit("万人").unwrap();
+        assert_eq!((u.factor(), u.word.as_deref()), (10000.0, Some("人")));
+        assert_eq!(count_unit("千").unwrap().factor(), 1000.0);
+        assert_eq!(count_unit("套").unwrap().factor(), 1.0);
+        assert_eq!(count_unit("万元"), None);
+        assert_eq!(count_unit("亩"), None);
+        assert_eq!(count_unit("%"), None);
+    }
+
+    #[test]
+    fn a_count_with_a_magnitude_is_multiplied_exactly() {
+        let cases: &[(&str, f64, Option<&str>)] = &[
+            ("1.2万", 12000.0, None),
+            ("3千", 3000.0, None),
+            ("120人", 120.0, Some("人")),
+            ("35套", 35.0, Some("套")),
+            ("35间", 35.0, Some("间")),
+            ("40个", 40.0, Some("个")),
+            ("12家", 12.0, Some("家")),
+            ("5场", 5.0, Some("场")),
+            ("1.5万人", 15000.0, Some("人")),
+            ("2万套", 20000.0, Some("套")),
+            ("0.07万", 700.0, None),
+            ("1,200", 1200.0, None),
+        ];
+        for (s, v, w) in cases {
+            let c = parse_count_text(s).unwrap_or_else(|| panic!("{s} not read"));
+            assert_eq!(c.value, *v, "{s}");
+            assert_eq!(c.word.as_deref(), *w, "{s}");
+            assert_eq!(c.approx, None, "{s}");
+        }
+        let c = parse_count_text("约1.2万人").unwrap();
+        assert_eq!((c.value, c.approx.as_deref()), (12000.0, Some("约")));
+        assert_eq!(parse_count_text("3亩"), None);
+        assert_eq!(read_count(&Cell::Number(7.0)).unwrap().unwrap().value, 7.0);
+        assert_eq!(
+            read_count(&Cell::Text("很多".into())),
+            Err(ValueError::NotNumber)
+        );
+    }
+
+    fn text(s: &str) -> DateRead {
+        parse_date_text_in(s, june()).unwrap_or_else(|| panic!("{s} not read"))
+    }
+
+    #[test]
+    fn a_date_without_a_year_takes_the_year_of_the_return() {
+        for s in ["3月12日", "3月12号", "03-12", "3/12", "3.12", "３月１２日"] {
+            let r = text(s);
+            assert_eq!(r.date, d(2025, 3, 12), "{s}");
+            assert_eq!(r.assumed, Some(DateAssumption::YearOfReturn), "{s}");
+            assert!(r.year_assumed(), "{s}");
+            assert!(!r.after_period(june()), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_date_without_a_year_after_the_return_month_is_still_read_and_can_be_flagged() {
+        let r = text("9月1日");
+        assert_eq!(r.date, d(2025, 9, 1));
+        assert!(r.year_assumed() && r.after_period(june()));
+    }
+
+    #[test]
+    fn a_number_cell_like_3_12_is_not_a_date() {
+        assert_eq!(
+            read_date_in(&Cell::Number(3.12), june()),
+            Err(ValueError::NotDate)
+        );
+    }
+
+    #[test]
+    fn a_month_only_date_is_its_first_day_in_every_form() {
+        for s in [
+            "2025.11",
+            "2025年11月",
+            "2025/11",
+            "2025-11",
+            "202511",
+            "2025年11月份",
+            "2025。11",
+        ] {
+            let r = text(s);
+            assert_eq!(r.date, d(2025, 11, 1), "{s}");
+            assert_eq!(
+                r.assumed,
+                Some(DateAssumption::MonthOnly {
+                    year_of_return: false,
+                    january_or_october: false
+                }),
+                "{s}"
+            );
+        }
+        for s in ["11月", "11月份"] {
+            let r = text(s);
+            assert_eq!(r.date, d(2025, 11, 1), "{s}");
+            assert!(r.year_assumed(), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_year_month_number_cell_is_not_an_excel_serial_of_1905() {
+        let r = read_date_in(&Cell::Number(2025.11), june())
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.date, d(2025, 11, 1));
+        let r = read_date_in(&Cell::Number(202511.0), june())
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.date, d(2025, 11, 1));
+        let r = read_date_in(&Cell::Number(2025.03), june())
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.date, d(2025, 3, 1));
+        assert_eq!(
+            read_date_in(&Cell::Number(2025.13), june()),
+            Err(ValueError::NotDate)
+        );
+        assert_eq!(
+            read_date_in(&Cell::Number(2025.0), june()),
+            Err(ValueError::NotDate)
+        );
+    }
+
+    #[test]
+    fn a_number_2025_1_is_january_and_names_the_october_ambiguity() {
+        let r = read_date_in(&Cell::Number(2025.1), june())
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.date, d(2025, 1, 1));
+        assert_eq!(
+            r.assumed,
+            Some(DateAssumption::MonthOnly {
+                year_of_return: false,
+                january_or_october: true
+            })
+        );
+        assert!(r.assumption_text().unwrap().contains("10月"));
+        // Written as text, the digits are the filer's: January.
+        assert_eq!(
+            text("2025.1").assumed,
+            Some(DateAssumption::MonthOnly {
+                year_of_return: false,
+                january_or_october: false
+            })
+        );
+    }
+
+    #[test]
+    fn a_part_of_a_month_is_read_as_the_day_it_names() {
+        let cases = [
+            ("2025年3月上旬", d(2025, 3, 1)),
+            ("2025年3月中旬", d(2025, 3, 11)),
+            ("2025年3月下旬", d(2025, 3, 21)),
+            ("2025年3月初", d(2025, 3, 1)),
+            ("2025年2月底", d(2025, 2, 28)),
+            ("2025年4月末", d(2025, 4, 30)),
+        ];
+        for (s, date) in cases {
+            let r = text(s);
+            assert_eq!(r.date, date, "{s}");
+            assert!(
+                matches!(
+                    r.assumed,
+                    Some(DateAssumption::PartOfMonth {
+                        year_of_return: false,
+                        ..
+                    })
+                ),
+                "{s}"
+            );
+        }
+        let r = text("3月底");
+        assert_eq!(r.date, d(2025, 3, 31));
+        assert!(r.year_assumed());
+    }
+
+    #[test]
+    fn a_complete_date_in_a_looser_form_is_read_without_assumption() {
+        for s in [
+            "2025年3月5号",
+            "2025.3.5.",
+            "2025。3。5",
+            "2025-03-05 00:00:00",
+            "20250305",
+            "2025/3/5",
+        ] {
+            let r = text(s);
+            assert_eq!(r, DateRead::exact(d(2025, 3, 5)), "{s}");
+        }
+        assert_eq!(
+            read_date_in(&Cell::Number(45660.0), june()).unwrap(),
+            Some(DateRead::exact(d(2025, 1, 3)))
+        );
+    }
+
+    #[test]
+    fn a_remark_after_a_complete_date_is_dropped_and_returned() {
+        let r = text("2025年3月5日前");
+        assert_eq!((r.date, r.note.as_deref()), (d(2025, 3, 5), Some("前")));
+        let r = text("2025年3月5日（已签约）");
+        assert_eq!((r.date, r.note.as_deref()), (d(2025, 3, 5), Some("已签约")));
+        let r = text("2025-03-05 (已签约)");
+        assert_eq!(r.note.as_deref(), Some("已签约"));
+        assert!(r.assumption_text().unwrap().contains("已签约"));
+        assert_eq!(r.assumed, None);
+    }
+
+    #[test]
+    fn text_that_is_not_a_date_stays_unread() {
+        for s in [
+            "2025",
+            "三月",
+            "2025年13月",
+            "2025-02-30",
+            "2025年底",
+            "13/12",
+            "3月32日",
+            "2025年3月5日后",
+            "待定",
+            "3月底前",
+        ] {
+            assert_eq!(parse_date_text_in(s, june()), None, "{s}");
+        }
+        assert_eq!(
+            read_date_in(&Cell::Text("待定".into()), june()),
+            Err(ValueError::NotDate)
+        );
+        assert_eq!(read_date_in(&Cell::Text("/".into()), june()), Ok(None));
+    }
+
+    #[test]
+    fn the_assumption_text_says_what_was_assumed() {
+        assert_eq!(text("2025-03-05").assumption_text(), None);
+        let t = text("3月12日").assumption_text().unwrap();
+        assert!(t.contains("未写年份") && t.contains("2025-03-12"), "{t}");
+        let t = text("2025年11月").assumption_text().unwrap();
+        assert!(t.contains("1日") && t.contains("2025-11-01"), "{t}");
     }
 }
