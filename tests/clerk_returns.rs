@@ -286,6 +286,53 @@ fn compare_unit_warnings(tag: &str, want: &Value, issues: &[Value], failures: &m
     push_capped(failures, format!("{tag} unit warnings"), lines);
 }
 
+/// Recovered values (approximate amounts, dates without a year or a day) are counted with a
+/// located warning saying what was assumed; a corrected second return is named.
+fn compare_warnings(tag: &str, want: &Value, issues: &[Value], failures: &mut Vec<String>) {
+    let mut lines = Vec::new();
+    for c in want["clerk_cases"].as_array().into_iter().flatten() {
+        let class = s(&c["class"]);
+        let (file, cell) = (s(&c["file"]), s(&c["cell"]));
+        match class.as_str() {
+            "approx_amount" | "yearless_date" | "month_only_date" => {
+                let at: Vec<&Value> = issues
+                    .iter()
+                    .filter(|i| s(&i["file"]) == file && s(&i["cell"]) == cell)
+                    .collect();
+                let warned = at
+                    .iter()
+                    .any(|i| i["severity"] == "warning" && i["rule"] == "assumed_value");
+                if !warned {
+                    let found: Vec<String> = at
+                        .iter()
+                        .map(|i| format!("{} {}", s(&i["severity"]), s(&i["rule"])))
+                        .collect();
+                    lines.push(format!(
+                        "{file} / {cell}: `{class}` without an `assumed_value` warning (found: {})",
+                        if found.is_empty() {
+                            "nothing".to_string()
+                        } else {
+                            found.join(", ")
+                        }
+                    ));
+                }
+            }
+            "superseded_return" | "corrected_return" => {
+                let named = issues
+                    .iter()
+                    .any(|i| i["rule"] == "duplicate_return" && s(&i["file"]) == file);
+                if !named {
+                    lines.push(format!(
+                        "{file}: `{class}` but no `duplicate_return` issue names it"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    push_capped(failures, format!("{tag} warnings"), lines);
+}
+
 fn compare_accounting(tag: &str, want: &Value, got: &Value, failures: &mut Vec<String>) {
     if got["missing_returns"] != want["missing_returns"] {
         failures.push(format!(
@@ -365,6 +412,7 @@ fn check_year(dir: &Path, seed: u64, months: u32, failures: &mut Vec<String>) {
         compare_rejected(&tag, want, &issues, &h, failures);
         compare_skipped(&tag, want, &issues, &h, failures);
         compare_unit_warnings(&tag, want, &issues, failures);
+        compare_warnings(&tag, want, &issues, failures);
         compare_accounting(&tag, want, &got, failures);
     }
 }
