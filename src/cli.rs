@@ -130,6 +130,17 @@ pub struct SynthArgs {
     pub scale: u32,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// How the project ledgers are written: `plain` (the fixture year) or `clerk` (as county
+    /// clerks really fill them; expected.json then also lists every skipped row).
+    #[arg(long, value_enum, default_value_t = SynthStyleArg::Plain)]
+    pub style: SynthStyleArg,
+}
+
+/// `synth --style`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SynthStyleArg {
+    Plain,
+    Clerk,
 }
 
 /// `--period`: one month or an inclusive range.

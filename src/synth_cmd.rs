@@ -250,6 +250,12 @@ pub fn run(args: SynthArgs) -> anyhow::Result<i32> {
         .as_ref()
         .and_then(|s| s.kind.as_deref())
         .unwrap_or("ledger");
+    if kind != "ledger" && args.style != crate::cli::SynthStyleArg::Plain {
+        anyhow::bail!(
+            "`--style clerk` writes project ledgers; pipeline `{}` generates {kind} returns",
+            pipeline.source
+        );
+    }
     if kind == "indicators" {
         let reference = indicators_reference(&pipeline)?;
         let (files, rows) =
@@ -289,6 +295,10 @@ pub fn run(args: SynthArgs) -> anyhow::Result<i32> {
         months: args.months,
         scale: args.scale,
         seed: args.seed,
+        style: match args.style {
+            crate::cli::SynthStyleArg::Plain => crate::synth::SynthStyle::Plain,
+            crate::cli::SynthStyleArg::Clerk => crate::synth::SynthStyle::Clerk,
+        },
     };
     let summary = crate::synth::generate(&reference, &opts, &args.out)
         .with_context(|| format!("Failed to generate returns into `{}`", args.out.display()))?;

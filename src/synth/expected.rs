@@ -1,6 +1,7 @@
 //! expected.json: the figures the pipeline must find, computed from the truth model (never by
 //! parsing the written files), plus the per-month row accounting recorded while writing.
 
+use super::clerk::YearPlan;
 use super::quirks::{month_end, round_to};
 use super::truth::{Owner, Truth};
 use super::SynthReference;
@@ -16,12 +17,39 @@ pub(crate) struct RejectedCell {
     pub rule: &'static str,
 }
 
+/// A row a reader must skip (clerk style lists them in expected.json).
+#[derive(Clone, Debug)]
+pub(crate) struct SkippedRow {
+    pub file: String,
+    pub sheet: String,
+    /// 1-based spreadsheet row.
+    pub row: u32,
+    pub reason: &'static str,
+    pub text: String,
+    /// In a first return replaced by a corrected one.
+    pub superseded: bool,
+}
+
+/// Where a clerk habit was written.
+#[derive(Clone, Debug)]
+pub(crate) struct CaseRow {
+    pub class: &'static str,
+    pub file: String,
+    pub sheet: String,
+    pub cell: Option<String>,
+    pub note: Option<String>,
+}
+
 /// What was written for one month.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MonthAccount {
     pub files: Vec<String>,
     pub accepted: usize,
     pub rejected: Vec<RejectedCell>,
+    pub skipped: Vec<SkippedRow>,
+    /// Valid rows of superseded first returns (read, but not in effect).
+    pub superseded_accepted: usize,
+    pub cases: Vec<CaseRow>,
 }
 
 /// The projects counted for period p: (project index, county it counts at). Each county's
@@ -234,10 +262,61 @@ fn special_cases(r: &SynthReference, t: &Truth) -> Value {
            "bureau_own_projects": own})
 }
 
+/// The clerk style's additions to a period: every skipped row, the sheet-level warnings, the
+/// superseded rows and where each clerk habit was written.
+fn clerk_period(acc: &MonthAccount, period: &mut Map<String, Value>) {
+    let skipped: Vec<Value> = acc
+        .skipped
+        .iter()
+        .map(|x| {
+            json!({"file": x.file, "sheet": x.sheet, "row": x.row, "reason": x.reason,
+                   "text": x.text, "superseded": x.superseded})
+        })
+        .collect();
+    period.insert("skipped_rows".into(), Value::Array(skipped));
+    let warnings: Vec<Value> = acc
+        .cases
+        .iter()
+        .filter(|c| c.class == "unit_missing_wan_values")
+        .map(|c| {
+            json!({"file": c.file, "sheet": c.sheet, "rule": "implausible_unit",
+                   "column": c.note.clone().unwrap_or_default(),
+                   "read_as": "万元"})
+        })
+        .collect();
+    period.insert("sheet_warnings".into(), Value::Array(warnings));
+    let cases: Vec<Value> = acc
+        .cases
+        .iter()
+        .map(|c| json!({"class": c.class, "file": c.file, "sheet": c.sheet, "cell": c.cell, "note": c.note}))
+        .collect();
+    period.insert("clerk_cases".into(), Value::Array(cases));
+    if let Some(Value::Object(rows)) = period.get_mut("rows") {
+        rows.insert(
+            "accepted_in_superseded".into(),
+            json!(acc.superseded_accepted),
+        );
+    }
+}
+
+fn clerk_special(r: &SynthReference, t: &Truth, yp: &YearPlan) -> Value {
+    json!({
+        "folders": yp.folders,
+        "unitless_wan_county": r.counties[yp.bare_county].name,
+        "unitless_wan_periods": yp.bare_months.iter().map(|m| period(t.year, *m)).collect::<Vec<_>>(),
+        "id_column_county": r.counties[yp.id_county].name,
+        "id_column_in": "even months",
+        "corrected_return": yp.corrected.map(|(m, c)| json!({"period": period(t.year, m), "county": r.counties[c].name})),
+        "city_as_unit_periods": yp.city_row_months.iter().map(|m| period(t.year, *m)).collect::<Vec<_>>(),
+        "talent_wan_county": r.counties[yp.talent_wan_county].name,
+    })
+}
+
 pub(crate) fn expected_json(
     r: &SynthReference,
     t: &Truth,
     accounts: &BTreeMap<u32, MonthAccount>,
+    clerk: Option<&YearPlan>,
 ) -> Value {
     let mut periods = Map::new();
     for m in 1..=t.months {
@@ -251,16 +330,23 @@ pub(crate) fn expected_json(
             .iter()
             .map(|x| json!({"file": x.file, "sheet": x.sheet, "cell": x.cell, "rule": x.rule}))
             .collect();
-        periods.insert(
-            period(t.year, m),
-            json!({
-                "metrics": metrics(r, t, m),
-                "missing_returns": missing,
-                "rows": {"accepted": acc.accepted, "rejected": acc.rejected.len()},
-                "rejected_cells": rejected,
-                "files": acc.files,
-            }),
-        );
+        let mut p = json!({
+            "metrics": metrics(r, t, m),
+            "missing_returns": missing,
+            "rows": {"accepted": acc.accepted, "rejected": acc.rejected.len()},
+            "rejected_cells": rejected,
+            "files": acc.files,
+        });
+        if clerk.is_some() {
+            if let Value::Object(o) = &mut p {
+                clerk_period(&acc, o);
+            }
+        }
+        periods.insert(period(t.year, m), p);
     }
-    json!({"year": t.year, "city": r.city, "periods": periods, "special_cases": special_cases(r, t)})
+    let mut special = special_cases(r, t);
+    if let (Some(yp), Value::Object(o)) = (clerk, &mut special) {
+        o.insert("clerk".into(), clerk_special(r, t, yp));
+    }
+    json!({"year": t.year, "city": r.city, "periods": periods, "special_cases": special})
 }

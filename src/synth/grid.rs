@@ -69,6 +69,56 @@ impl Grid {
     }
 }
 
+/// A row the reader must skip (blank, section, 合计, footer), as expected.json lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SkippedLine {
+    /// 0-based grid row.
+    pub row: u32,
+    /// `blank`, `section`, `total` or `footer`.
+    pub reason: &'static str,
+    /// The row's first text, empty for a blank row.
+    pub text: String,
+}
+
+/// The rows from `first` to the sheet's last row that are not data rows: the reason recorded
+/// for each when it was written, `blank` for a row with no cell.
+pub(crate) fn skipped_lines(
+    g: &Grid,
+    first: u32,
+    data: &BTreeSet<u32>,
+    reasons: &BTreeMap<u32, &'static str>,
+) -> Vec<SkippedLine> {
+    let mut out = Vec::new();
+    if g.cells.is_empty() {
+        return out;
+    }
+    for r in first..=g.max_row() {
+        if data.contains(&r) {
+            continue;
+        }
+        // The first text (a label), else the first value shown.
+        let cells = || g.cells.range((r, 0)..=(r, u16::MAX)).map(|(_, c)| c);
+        let text = cells()
+            .find_map(|c| match c {
+                Cell::Text(t) if !t.trim().is_empty() => Some(t.clone()),
+                _ => None,
+            })
+            .or_else(|| cells().map(Cell::shown).find(|t| !t.trim().is_empty()))
+            .unwrap_or_default();
+        let reason = match reasons.get(&r) {
+            Some(x) => x,
+            None if text.is_empty() => "blank",
+            None => "unknown",
+        };
+        out.push(SkippedLine {
+            row: r,
+            reason,
+            text,
+        });
+    }
+    out
+}
+
 /// Column letters: 0 -> A, 25 -> Z, 26 -> AA.
 pub(crate) fn col_name(c: u16) -> String {
     let mut n = u32::from(c) + 1;

@@ -48,6 +48,8 @@ pub(crate) enum Rule {
     NegativeAmount,
     DateAfterPeriod,
     ErrorCell,
+    /// Clerk mode only (not in [`Rule::ALL`]): the county cell names the whole city.
+    CityAsUnit,
 }
 
 impl Rule {
@@ -69,6 +71,7 @@ impl Rule {
             Rule::NegativeAmount => "negative_amount",
             Rule::DateAfterPeriod => "date_after_period",
             Rule::ErrorCell => "error_cell",
+            Rule::CityAsUnit => "city_as_unit",
         }
     }
     /// The canonical column holding the offending value.
@@ -77,7 +80,7 @@ impl Rule {
             Rule::MissingRequired => "project_name",
             Rule::UnparseableNumber | Rule::NegativeAmount | Rule::ErrorCell => AMOUNT_KEY,
             Rule::UnparseableDate | Rule::DateAfterPeriod => "signed_date",
-            Rule::UnknownCounty => "county",
+            Rule::UnknownCounty | Rule::CityAsUnit => "county",
         }
     }
 }
@@ -206,6 +209,8 @@ pub(crate) struct Style {
     pub footer: bool,
     pub footer_note: bool,
     pub second_sheet: bool,
+    /// How a county clerk dressed this file (`synth --style clerk`); None for the plain style.
+    pub clerk: Option<super::clerk::Clerk>,
 }
 
 impl Style {
@@ -415,5 +420,6 @@ pub(crate) fn plan_style(
         footer: rng.chance(0.8),
         footer_note: rng.chance(0.4),
         second_sheet: !csv && rng.chance(0.4),
+        clerk: None,
     }
 }

@@ -1,6 +1,6 @@
 //! Lay a ledger's rows out on a grid with the file's quirks, tracking every data row's address.
 
-use super::grid::{addr, Cell, Grid};
+use super::grid::{addr, skipped_lines, Cell, Grid, SkippedLine};
 use super::ledger::{
     AmountVal, Col, CountyVal, DateStyle, DateVal, Row, Rule, Style, Unit, AMOUNT_KEY, DATE_KEYS,
 };
@@ -10,12 +10,16 @@ use super::quirks::{
 use super::rng::Rng;
 use super::SynthReference;
 use chrono::{Datelike, NaiveDate};
+use std::collections::{BTreeMap, BTreeSet};
 
-/// A laid-out return: its sheets, how many data rows are valid, and the bad rows' cells.
+/// A laid-out return: its sheets, how many data rows are valid, the bad rows' cells, the rows
+/// a reader must skip, and (clerk style) where each clerk habit was written.
 pub(crate) struct Rendered {
     pub sheets: Vec<Grid>,
     pub accepted: usize,
     pub rejected: Vec<(String, Rule)>,
+    pub skipped: Vec<SkippedLine>,
+    pub cases: Vec<super::clerk::Case>,
 }
 
 pub(crate) const NOTE_SHEET: &str = "填表说明";
@@ -100,6 +104,8 @@ enum Line {
     Data(usize),
     Blank,
     Subtotal,
+    /// A section row of the clerk style (`（一）制造业项目`).
+    Section(String),
 }
 
 /// The amount of a valid row in the column's unit (for 合计/小计 rows).
@@ -124,6 +130,17 @@ fn total_cell(st: &Style, first: u32, last: u32, col: u16, sum: f64) -> Cell {
 }
 
 fn data_cell(
+    rng: &mut Rng,
+    r: &SynthReference,
+    st: &Style,
+    col: &Col,
+    row: &Row,
+    seq: usize,
+) -> Option<Cell> {
+    data_cell_plain(rng, r, st, col, row, seq)
+}
+
+pub(crate) fn data_cell_plain(
     rng: &mut Rng,
     r: &SynthReference,
     st: &Style,
@@ -252,17 +269,26 @@ pub(crate) fn render(rng: &mut Rng, r: &SynthReference, st: &Style, rows: &[Row]
     if st.blank_before_header {
         row += 1;
     }
-    if matches!(st.unit, Unit::NoteWan | Unit::NoteYi) {
-        let u = if st.unit == Unit::NoteWan {
-            "单位：万元"
-        } else {
-            "单位：亿元"
-        };
-        g.text(row, if st.note_right { ncols - 1 } else { 0 }, u);
+    let note = match &st.clerk {
+        Some(c) => c.unit_note(st.unit),
+        None => match st.unit {
+            Unit::NoteWan => Some("单位：万元".to_string()),
+            Unit::NoteYi => Some("单位：亿元".to_string()),
+            _ => None,
+        },
+    };
+    if let Some(u) = note {
+        g.text(row, if st.note_right { ncols - 1 } else { 0 }, &u);
         row += 1;
     }
     // Header: one row, or two with group titles over the dates and the efficiency columns.
-    let group = |c: &Col| -> Option<&'static str> {
+    let money_group = st.clerk.as_ref().and_then(|c| c.money_group());
+    let group = |c: &Col| -> Option<&str> {
+        if let (Some(gname), Col::Key(k)) = (money_group, c) {
+            if super::clerk::MONEY_GROUP_KEYS.contains(k) {
+                return Some(gname);
+            }
+        }
         match c {
             Col::Key(k) if DATE_KEYS.contains(k) => Some("项目进度时间节点"),
             Col::Key("land_mu" | "expected_tax_wan" | "expected_output_wan") => Some("用地及效益"),
@@ -303,7 +329,12 @@ pub(crate) fn render(rng: &mut Rng, r: &SynthReference, st: &Style, rows: &[Row]
     let mut order: Vec<usize> = (0..rows.len()).collect();
     let both = rows.iter().any(|x| x.new_this_month) && rows.iter().any(|x| !x.new_this_month);
     let mut lines: Vec<Line> = Vec::new();
-    if st.subtotals && both {
+    if let Some(sections) = st.clerk.as_ref().and_then(|c| c.sections(rng, r, rows)) {
+        for (label, members) in sections {
+            lines.push(Line::Section(label));
+            lines.extend(members.into_iter().map(Line::Data));
+        }
+    } else if st.subtotals && both {
         order.sort_by_key(|i| rows[*i].new_this_month);
         for new in [false, true] {
             lines.extend(
@@ -333,10 +364,18 @@ pub(crate) fn render(rng: &mut Rng, r: &SynthReference, st: &Style, rows: &[Row]
     let (mut sum, mut sum_mfg) = (0.0, 0.0);
     let (mut sub, mut sub_first) = (0.0, row);
     let mut seq = 0usize;
+    let mut data_rows: BTreeSet<u32> = BTreeSet::new();
+    let mut reasons: BTreeMap<u32, &'static str> = BTreeMap::new();
+    let mut cases: Vec<super::clerk::Case> = Vec::new();
     for line in &lines {
         match line {
             Line::Blank => {}
+            Line::Section(label) => {
+                g.text(row, label_col, label);
+                reasons.insert(row, "section");
+            }
             Line::Subtotal => {
+                reasons.insert(row, "total");
                 g.text(row, label_col, "小计");
                 g.set(
                     row,
@@ -349,8 +388,19 @@ pub(crate) fn render(rng: &mut Rng, r: &SynthReference, st: &Style, rows: &[Row]
             Line::Data(i) => {
                 let x = &rows[*i];
                 seq += 1;
+                data_rows.insert(row);
                 for (c, col) in st.cols.iter().enumerate() {
-                    if let Some(cell) = data_cell(rng, r, st, col, x, seq) {
+                    let cell = match &st.clerk {
+                        Some(k) => {
+                            let (cell, class) = k.data_cell(rng, r, st, col, x, seq);
+                            if let Some(class) = class {
+                                cases.push(super::clerk::Case::cell(class, addr(row, c as u16)));
+                            }
+                            cell
+                        }
+                        None => data_cell(rng, r, st, col, x, seq),
+                    };
+                    if let Some(cell) = cell {
                         g.set(row, c as u16, cell);
                     }
                 }
@@ -375,10 +425,12 @@ pub(crate) fn render(rng: &mut Rng, r: &SynthReference, st: &Style, rows: &[Row]
         row += 1;
     }
     if let Some(label) = st.total_label {
+        reasons.insert(row, "total");
         g.text(row, label_col, label);
         g.set(row, acol, total_cell(st, first_data, last_data, acol, sum));
         row += 1;
         if st.mfg_row {
+            reasons.insert(row, "total");
             g.text(row, label_col, &format!("其中：{}", r.manufacturing_sector));
             let cell = match st.unit {
                 Unit::PerValue => Cell::Text(format!("{}亿", fmt_num(round_to(sum_mfg, 4)))),
@@ -390,11 +442,13 @@ pub(crate) fn render(rng: &mut Rng, r: &SynthReference, st: &Style, rows: &[Row]
     }
     if st.footer {
         row += 1;
+        reasons.insert(row, "footer");
         g.text(row, 0, &format!("填报人：{}", person(rng)));
         g.text(row, 2.min(ncols - 1), &format!("审核人：{}", person(rng)));
         g.text(row, 4.min(ncols - 1), &format!("联系电话：{}", phone(rng)));
         row += 1;
         if st.footer_note {
+            reasons.insert(row, "footer");
             g.text(
                 row,
                 0,
@@ -402,6 +456,7 @@ pub(crate) fn render(rng: &mut Rng, r: &SynthReference, st: &Style, rows: &[Row]
             );
         }
     }
+    let skipped = skipped_lines(&g, first_data, &data_rows, &reasons);
     let mut sheets = vec![g];
     if st.second_sheet {
         let mut n = Grid::new(NOTE_SHEET);
@@ -412,5 +467,7 @@ pub(crate) fn render(rng: &mut Rng, r: &SynthReference, st: &Style, rows: &[Row]
         sheets,
         accepted,
         rejected,
+        skipped,
+        cases,
     }
 }

@@ -30,7 +30,14 @@
 //! moves county in month 4; bad rows of every rule (xlsx files only). expected.json holds, per
 //! period: `metrics` (city/county/chain), `missing_returns`, `rows` {accepted, rejected},
 //! `rejected_cells` and `files`; and at the top `special_cases` describing the above.
+//!
+//! `SynthStyle::Clerk` (`synth --style clerk`) dresses the same truth as county clerks really
+//! fill their returns (see the `clerk` module); its expected.json also lists, per period, every
+//! skipped row (`skipped_rows`: file, sheet, row, reason, text), the sheet-level unit warnings
+//! (`sheet_warnings`) and where each habit was written (`clerk_cases`). The plain style's files
+//! and expected.json are unchanged by it (the clerk style draws from random streams of its own).
 
+mod clerk;
 mod expected;
 mod grid;
 pub mod indicators;
@@ -45,11 +52,13 @@ mod truth;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_clerk;
+#[cfg(test)]
 mod tests_readback;
 
 use anyhow::{bail, Context, Result};
-use expected::{MonthAccount, RejectedCell};
-use grid::Grid;
+use expected::{MonthAccount, RejectedCell, SkippedRow};
+use grid::{Grid, SkippedLine};
 use ledger::{AmountVal, CountyVal, DateVal, Filer, Row, Rule, Style};
 use quirks::{days_in_month, round_to, ymd};
 use rng::Rng;
@@ -92,6 +101,16 @@ pub struct SynthReference {
     pub big_project_threshold_yi: f64,
 }
 
+/// How the returns are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SynthStyle {
+    /// The generator's own messy-but-regular returns (the committed fixture year).
+    #[default]
+    Plain,
+    /// As county clerks really fill them (issue 8): see the `clerk` module.
+    Clerk,
+}
+
 #[derive(Clone, Debug)]
 pub struct SynthOptions {
     pub year: i32,
@@ -100,6 +119,7 @@ pub struct SynthOptions {
     /// >= 1, multiplies the projects per county
     pub scale: u32,
     pub seed: u64,
+    pub style: SynthStyle,
 }
 
 #[derive(Clone, Debug)]
@@ -117,6 +137,12 @@ pub(crate) struct Return {
     pub bom: bool,
     pub accepted: usize,
     pub rejected: Vec<(String, Rule)>,
+    /// The rows of the first sheet a reader must skip.
+    pub skipped: Vec<SkippedLine>,
+    /// Where the clerk habits were written (clerk style).
+    pub cases: Vec<clerk::Case>,
+    /// A first return replaced by a corrected one in the same month.
+    pub superseded: bool,
 }
 
 impl Return {
@@ -135,6 +161,9 @@ impl Return {
             bom,
             accepted,
             rejected,
+            skipped: Vec::new(),
+            cases: Vec::new(),
+            superseded: false,
         }
     }
 }
@@ -269,6 +298,7 @@ fn bad_row(
             row.dates[0] = DateVal::Day(ymd(y, nm, rng.range(2, 25) as u32));
         }
         Rule::ErrorCell => row.amount = AmountVal::Error,
+        Rule::CityAsUnit => row.county = CountyVal::Unknown(r.city.clone()),
     }
     row
 }
@@ -291,6 +321,8 @@ struct LedgerPlan {
     filer: Filer,
     style: Style,
     rows: Vec<Row>,
+    /// File-level clerk habits (clerk style).
+    cases: Vec<clerk::Case>,
 }
 
 fn ledger_stem(rng: &mut Rng, r: &SynthReference, filer: Filer, year: i32, m: u32) -> String {
@@ -325,7 +357,7 @@ fn ledger_stem(rng: &mut Rng, r: &SynthReference, filer: Filer, year: i32, m: u3
     }
 }
 
-/// Write one return into `dir`; returns its path relative to the output root.
+/// Write one return into `dir` (the folder `ym` below the output root) and account for it.
 fn write_return(
     ret: &Return,
     dir: &Path,
@@ -348,6 +380,36 @@ fn write_return(
         grid::write_xlsx(&ret.sheets, &path, year)?;
     }
     let rel = format!("{ym}/{name}");
+    // A CSV file's one sheet is named after the file.
+    let sheet = if ret.csv {
+        name.strip_suffix(".csv").unwrap_or(&name).to_string()
+    } else {
+        ret.sheets[0].name.clone()
+    };
+    for s in &ret.skipped {
+        acc.skipped.push(SkippedRow {
+            file: rel.clone(),
+            sheet: sheet.clone(),
+            row: s.row + 1,
+            reason: s.reason,
+            text: s.text.clone(),
+            superseded: ret.superseded,
+        });
+    }
+    for c in &ret.cases {
+        acc.cases.push(expected::CaseRow {
+            class: c.class,
+            file: rel.clone(),
+            sheet: sheet.clone(),
+            cell: c.cell.clone(),
+            note: c.note.clone(),
+        });
+    }
+    if ret.superseded {
+        acc.superseded_accepted += ret.accepted;
+        acc.files.push(rel);
+        return Ok(());
+    }
     for (cell, rule) in &ret.rejected {
         acc.rejected.push(RejectedCell {
             file: rel.clone(),
@@ -376,13 +438,21 @@ pub fn generate(
     fs_err::create_dir_all(out_dir)?;
     let root = Rng::new(opts.seed);
     let mut t = truth::build(r, opts, &mut root.fork("truth", 0));
+    // The clerk style draws from streams of its own, so the plain files stay as they were.
+    let year_plan = (opts.style == SynthStyle::Clerk)
+        .then(|| clerk::plan_year(&mut root.fork("clerk", 0), r, &mut t));
     let mut accounts: BTreeMap<u32, MonthAccount> = BTreeMap::new();
     let mut files_written = 0usize;
     for m in 1..=opts.months {
-        let ym = format!("{}-{m:02}", opts.year);
+        let standard = format!("{}-{m:02}", opts.year);
+        let ym = match &year_plan {
+            Some(yp) => yp.folders[(m - 1) as usize].clone(),
+            None => standard.clone(),
+        };
         let dir = out_dir.join(&ym);
         fs_err::create_dir_all(&dir)?;
         let mut rng = root.fork("month", u64::from(m));
+        let mut crng = root.fork("clerk-month", u64::from(m));
         let mut plans: Vec<LedgerPlan> = Vec::new();
         for c in 0..r.counties.len() {
             if !t.files(m, c) {
@@ -393,11 +463,16 @@ pub fn generate(
                 .iter()
                 .map(|i| ledger::row_from_project(&t.projects[*i], t.year, m))
                 .collect();
-            let style = ledger::plan_style(&mut rng, r, t.year, m, Filer::County(c), true);
+            let mut style = ledger::plan_style(&mut rng, r, t.year, m, Filer::County(c), true);
+            let cases = match &year_plan {
+                Some(yp) => clerk::dress(&mut crng, r, &mut style, Filer::County(c), t.year, m, yp),
+                None => Vec::new(),
+            };
             plans.push(LedgerPlan {
                 filer: Filer::County(c),
                 style,
                 rows,
+                cases,
             });
         }
         // The ledger bureau: repeats of county projects (variants, conflicts) and its own.
@@ -416,11 +491,16 @@ pub fn generate(
             rows.push(ledger::row_from_project(&t.projects[i], t.year, m));
         }
         rng.shuffle(&mut rows);
-        let style = ledger::plan_style(&mut rng, r, t.year, m, Filer::Bureau, false);
+        let mut style = ledger::plan_style(&mut rng, r, t.year, m, Filer::Bureau, false);
+        let cases = match &year_plan {
+            Some(yp) => clerk::dress(&mut crng, r, &mut style, Filer::Bureau, t.year, m, yp),
+            None => Vec::new(),
+        };
         plans.push(LedgerPlan {
             filer: Filer::Bureau,
             style,
             rows,
+            cases,
         });
 
         // Bad rows go to xlsx files only (so every rejected cell has a real sheet name); the
@@ -442,12 +522,67 @@ pub fn generate(
             plans[pi].rows.insert(at, row);
         }
 
+        // A row naming a project whose county cell names the whole city.
+        if year_plan
+            .as_ref()
+            .is_some_and(|yp| yp.city_row_months.contains(&m))
+        {
+            let eligible: Vec<usize> = (0..plans.len())
+                .filter(|i| !plans[*i].style.csv && plans[*i].style.col_of("county").is_some())
+                .collect();
+            if !eligible.is_empty() {
+                let pi = *crng.pick(&eligible);
+                let mut row = bad_row(&mut crng, r, &mut t, m, Rule::CityAsUnit, 0);
+                let city_words = [r.city.clone(), "全市".to_string()];
+                row.county = CountyVal::Unknown(crng.pick(&city_words).clone());
+                let at = crng.below(plans[pi].rows.len() + 1);
+                plans[pi].rows.insert(at, row);
+            }
+        }
+
         let mut acc = MonthAccount::default();
+        if ym != standard {
+            acc.cases.push(expected::CaseRow {
+                class: "month_folder",
+                file: ym.clone(),
+                sheet: String::new(),
+                cell: None,
+                note: Some(format!("the folder of {standard}")),
+            });
+        }
         let mut taken = BTreeSet::new();
-        for plan in &plans {
+        for plan in plans.iter_mut() {
+            let corrected = match (&year_plan, plan.filer) {
+                (Some(yp), Filer::County(c)) => yp.corrected == Some((m, c)),
+                _ => false,
+            };
+            let first = corrected
+                .then(|| clerk::superseded(&mut crng, r, &mut plan.style, &plan.rows, t.year, m));
             let out = ledger_render::render(&mut rng, r, &plan.style, &plan.rows);
             let stem = ledger_stem(&mut rng, r, plan.filer, t.year, m);
-            let ret = Return::new(
+            if let Some((old_style, old_rows, note)) = first {
+                let old = ledger_render::render(&mut crng, r, &old_style, &old_rows);
+                let mut ret = Return::new(
+                    stem.clone(),
+                    old.sheets,
+                    false,
+                    old_style.bom,
+                    old.accepted,
+                    old.rejected,
+                );
+                ret.skipped = old.skipped;
+                ret.cases = plan.cases.clone();
+                ret.cases.extend(old.cases);
+                ret.cases.push(clerk::Case::file("superseded_return", note));
+                ret.superseded = true;
+                write_return(&ret, &dir, &ym, &mut taken, t.year, &mut acc)?;
+            }
+            let stem = if corrected {
+                format!("{stem}（更正）")
+            } else {
+                stem
+            };
+            let mut ret = Return::new(
                 stem,
                 out.sheets,
                 plan.style.csv,
@@ -455,17 +590,27 @@ pub fn generate(
                 out.accepted,
                 out.rejected,
             );
+            ret.skipped = out.skipped;
+            ret.cases = plan.cases.clone();
+            ret.cases.extend(out.cases);
+            if corrected {
+                ret.cases.push(clerk::Case::file(
+                    "corrected_return",
+                    "a later 填报日期 than the first file".to_string(),
+                ));
+            }
             write_return(&ret, &dir, &ym, &mut taken, t.year, &mut acc)?;
         }
         let figs = t.talent[(m - 1) as usize].clone();
-        let tr = talent::talent_return(&mut rng, r, t.year, m, &figs);
+        let is_clerk = year_plan.is_some();
+        let tr = talent::talent_return(&mut rng, r, t.year, m, &figs, is_clerk);
         write_return(&tr, &dir, &ym, &mut taken, t.year, &mut acc)?;
-        let hr = talent::housing_return(&mut rng, r, t.year, m, &figs);
+        let hr = talent::housing_return(&mut rng, r, t.year, m, &figs, is_clerk);
         write_return(&hr, &dir, &ym, &mut taken, t.year, &mut acc)?;
         files_written += acc.files.len();
         accounts.insert(m, acc);
     }
-    let expected = expected::expected_json(r, &t, &accounts);
+    let expected = expected::expected_json(r, &t, &accounts, year_plan.as_ref());
     let expected_path = out_dir.join("expected.json");
     let mut text = serde_json::to_string_pretty(&expected).context("serialising expected.json")?;
     text.push('\n');

@@ -1,10 +1,12 @@
 //! The talent bureau's return (one row per county) and the housing bureau's sheet.
 
-use super::grid::{addr, Cell, Grid};
+use super::clerk::{count_text, Case};
+use super::grid::{addr, skipped_lines, Cell, Grid};
 use super::quirks::{city_stem, decorate_header, fmt_num, person, phone, thousands};
 use super::rng::Rng;
 use super::truth::TalentFig;
 use super::{Return, SynthReference};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Talent columns written by the talent bureau (rental housing is the housing bureau's).
 pub(crate) const TALENT_KEYS: [&str; 4] = [
@@ -56,6 +58,25 @@ fn count_cell(rng: &mut Rng, v: i64, csv: bool) -> Cell {
     }
 }
 
+/// A count cell: the clerk style sometimes writes `1.2万` or `35人` (recorded in `cases`).
+fn clerk_count_cell(
+    rng: &mut Rng,
+    v: i64,
+    csv: bool,
+    clerk: bool,
+    word: &str,
+    at: (u32, u16),
+    cases: &mut Vec<Case>,
+) -> Cell {
+    if clerk {
+        if let Some((cell, class)) = count_text(rng, v, word) {
+            cases.push(Case::cell(class, addr(at.0, at.1)));
+            return cell;
+        }
+    }
+    count_cell(rng, v, csv)
+}
+
 fn short(bureau: &str) -> String {
     bureau.strip_prefix('市').unwrap_or(bureau).to_string()
 }
@@ -67,8 +88,11 @@ pub(crate) fn talent_return(
     year: i32,
     m: u32,
     figs: &[TalentFig],
+    clerk: bool,
 ) -> Return {
     let csv = rng.chance(0.2);
+    let mut cases = Vec::new();
+    let mut reasons: BTreeMap<u32, &'static str> = BTreeMap::new();
     let mut keys: Vec<&str> = TALENT_KEYS.to_vec();
     if rng.chance(0.4) {
         rng.shuffle(&mut keys);
@@ -120,10 +144,16 @@ pub(crate) fn talent_return(
             let cell = match *k {
                 None => Cell::Num((i + 1) as f64),
                 Some("county") => Cell::Text(county_spelling(rng, r, *cty)),
-                Some("high_level_talent_total") => count_cell(rng, f.total, csv),
-                Some("new_high_level_talent") => count_cell(rng, f.new_ytd, csv),
-                Some("school_requested") => count_cell(rng, f.requested, csv),
-                Some(_) => count_cell(rng, f.arranged, csv),
+                Some(k) => {
+                    let (v, word) = match k {
+                        "high_level_talent_total" => (f.total, "人"),
+                        "new_high_level_talent" => (f.new_ytd, "人"),
+                        "school_requested" => (f.requested, "个"),
+                        _ => (f.arranged, "个"),
+                    };
+                    let at = (row, c as u16);
+                    clerk_count_cell(rng, v, csv, clerk, word, at, &mut cases)
+                }
             };
             g.set(row, c as u16, cell);
         }
@@ -132,6 +162,7 @@ pub(crate) fn talent_return(
     let last = row - 1;
     if rng.chance(0.8) {
         let label_col = cols.iter().position(|k| *k == Some("county")).unwrap_or(0) as u16;
+        reasons.insert(row, "total");
         g.text(row, label_col, "合计");
         for (c, k) in cols.iter().enumerate() {
             let total: i64 = match *k {
@@ -156,6 +187,7 @@ pub(crate) fn talent_return(
     }
     if rng.chance(0.5) {
         row += 1;
+        reasons.insert(row, "footer");
         g.text(row, 0, &format!("填报人：{}", person(rng)));
         g.text(row, 2.min(ncols - 1), &format!("联系电话：{}", phone(rng)));
     }
@@ -166,14 +198,19 @@ pub(crate) fn talent_return(
         1 => format!("{ym}{stem}人才及要素保障情况表"),
         _ => format!("附件2-{stem}"),
     };
-    Return::new(
+    let data: BTreeSet<u32> = (first..=last).collect();
+    let skipped = skipped_lines(&g, first, &data, &reasons);
+    let mut ret = Return::new(
         file_name,
         vec![g],
         csv,
         rng.chance(0.8),
         r.counties.len(),
         Vec::new(),
-    )
+    );
+    ret.skipped = skipped;
+    ret.cases = cases;
+    ret
 }
 
 /// The housing bureau's sheet for month m (序号, county, rental housing units year-to-date).
@@ -183,8 +220,11 @@ pub(crate) fn housing_return(
     year: i32,
     m: u32,
     figs: &[TalentFig],
+    clerk: bool,
 ) -> Return {
     let csv = rng.chance(0.2);
+    let mut cases = Vec::new();
+    let mut reasons: BTreeMap<u32, &'static str> = BTreeMap::new();
     let mut g = Grid::new(rng.pick_str(&["Sheet1", "保租房"]));
     let mut row = 0u32;
     let title = if rng.chance(0.5) {
@@ -212,11 +252,13 @@ pub(crate) fn housing_return(
     for (i, f) in figs.iter().enumerate() {
         g.set(row, 0, Cell::Num((i + 1) as f64));
         g.set(row, 1, Cell::Text(county_spelling(rng, r, i)));
-        g.set(row, 2, count_cell(rng, f.housing, csv));
+        let cell = clerk_count_cell(rng, f.housing, csv, clerk, "套", (row, 2), &mut cases);
+        g.set(row, 2, cell);
         row += 1;
     }
     if rng.chance(0.5) {
         let total: i64 = figs.iter().map(|f| f.housing).sum();
+        reasons.insert(row, "total");
         g.text(row, 0, "合计");
         let cell = if csv {
             Cell::Num(total as f64)
@@ -234,12 +276,17 @@ pub(crate) fn housing_return(
     } else {
         format!("{year}年{m}月保障性租赁住房-{stem}")
     };
-    Return::new(
+    let data: BTreeSet<u32> = (first..first + figs.len() as u32).collect();
+    let skipped = skipped_lines(&g, first, &data, &reasons);
+    let mut ret = Return::new(
         file_name,
         vec![g],
         csv,
         rng.chance(0.8),
         figs.len(),
         Vec::new(),
-    )
+    );
+    ret.skipped = skipped;
+    ret.cases = cases;
+    ret
 }

@@ -18,6 +18,7 @@ pub(super) fn opts(months: u32, seed: u64) -> SynthOptions {
         months,
         scale: 1,
         seed,
+        style: SynthStyle::Plain,
     }
 }
 
@@ -256,6 +257,7 @@ fn short_years_and_scale_work() {
                 months,
                 scale: 2,
                 seed: 1,
+                style: SynthStyle::Plain,
             },
             &dir,
         )

@@ -19,7 +19,7 @@ fn norm(s: &str) -> String {
 }
 
 /// The first sheet of a written return as rows of text.
-fn read_rows(path: &Path) -> Vec<Vec<String>> {
+pub(super) fn read_rows(path: &Path) -> Vec<Vec<String>> {
     if path.extension().unwrap() == "csv" {
         let text = super::grid::decode_csv(&fs_err::read(path).unwrap());
         let mut rd = csv::ReaderBuilder::new()
