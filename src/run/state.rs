@@ -40,15 +40,20 @@ impl FirstListed {
             .filter_map(|o| {
                 let rt = pipeline.return_type(o.return_id.as_deref()?)?;
                 o.filer.as_ref()?;
+                // Every row under its id and under its fallback key: a ledger that gains or
+                // loses its id column keeps its first months (issue 8, item 8).
                 let keys = if o.keys.len() == o.records.len() {
                     o.keys
                         .iter()
-                        .filter_map(|(id, pair)| id.clone().or_else(|| pair.clone()))
+                        .flat_map(|(id, pair)| id.iter().chain(pair.iter()).cloned())
                         .collect()
                 } else {
                     o.records
                         .iter()
-                        .filter_map(|rec| identity::record_key(rt, rec))
+                        .flat_map(|rec| {
+                            let (id, pair) = identity::record_keys(rt, rec);
+                            id.into_iter().chain(pair)
+                        })
                         .collect()
                 };
                 Some((o, keys))
