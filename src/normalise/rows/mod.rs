@@ -260,6 +260,9 @@ fn convert_row(
         if let (Some(t), false) = (col.text_column, cell.is_empty()) {
             texts.push((t, Value::Text(cell.display().trim().to_string())));
         }
+        if kind == RowKind::CityAsUnit && col.kind == ColumnKind::County {
+            continue; // said once above
+        }
         values[i] = convert_value(ctx, r, grid_col, i, col, &cell, mapped, units);
     }
     // A cell kept as typed in its `text_column` (a progress sentence, an organiser's name).
