@@ -654,6 +654,7 @@ fn write_period(
 
     let manifest = Manifest {
         tool_version: env!("CARGO_PKG_VERSION").into(),
+        build_id: cache::BUILD_ID.into(),
         pipeline: pipeline.id.clone(),
         pipeline_source: pipeline.source.clone(),
         pipeline_hash: pipeline.hash.clone(),

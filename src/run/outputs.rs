@@ -89,6 +89,8 @@ pub struct Timings {
 #[derive(Debug, Serialize)]
 pub struct Manifest {
     pub tool_version: String,
+    /// Hash of the reading code this binary was built from (`build.rs`): part of every cache key.
+    pub build_id: String,
     pub pipeline: String,
     pub pipeline_source: String,
     pub pipeline_hash: String,
