@@ -239,9 +239,26 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<i32> {
         &settings,
     )?;
     let mut code = 0;
+    if !args.quiet {
+        // What was not read is said loudly, not only in the manifest.
+        if let Some(first) = outcomes.first() {
+            for ig in &first.ignored {
+                eprintln!("warning: not read: {} — {}", ig.rel, ig.reason);
+            }
+        }
+    }
     for (i, outcome) in outcomes.iter().enumerate() {
         let last = i + 1 == outcomes.len();
         if !args.quiet {
+            for w in &outcome.warnings {
+                eprintln!("warning: {w}");
+            }
+            for d in &outcome.metrics.duplicate_returns {
+                eprintln!(
+                    "warning: {} sent two {} returns for {}: {} is in effect, {} is read but not counted ({})",
+                    d.filer, d.return_id, d.period, d.kept, d.superseded, d.reason
+                );
+            }
             if last {
                 print_summary(&pipeline, outcome);
             } else {
@@ -318,6 +335,29 @@ fn print_summary(pipeline: &Pipeline, o: &RunOutcome) {
         "rows ({}): read {} = accepted {} + rejected {} + skipped {}",
         o.period, a.rows_read, a.rows_accepted, a.rows_rejected, a.rows_skipped
     );
+    if !o.ignored.is_empty() {
+        println!(
+            "not read (ignored, see the warnings on stderr): {}",
+            o.ignored
+                .iter()
+                .map(|i| i.rel.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !m.duplicate_returns.is_empty() {
+        println!(
+            "duplicate returns (read, not counted): {}",
+            m.duplicate_returns
+                .iter()
+                .map(|d| format!("{} (kept {})", d.superseded, d.kept))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for w in &o.warnings {
+        println!("warning: {w}");
+    }
     if !m.missing_returns.is_empty() {
         println!("missing returns (未报送): {}", m.missing_returns.join(", "));
     }

@@ -43,14 +43,14 @@ impl ValidationReport {
     }
 }
 
-/// The month a file is checked against: its `YYYY-MM` folder, else `fallback`.
+/// The month a file is checked against: its month folder (any form `run` reads), else `fallback`.
 fn period_of(path: &Path, fallback: Period) -> Period {
     path.ancestors()
         .skip(1)
         .find_map(|a| {
             a.file_name()
                 .and_then(|n| n.to_str())
-                .and_then(|n| n.parse().ok())
+                .and_then(Period::from_folder_name)
         })
         .unwrap_or(fallback)
 }

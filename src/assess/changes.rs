@@ -289,6 +289,9 @@ mod tests {
             records,
             issues: vec![],
             keys: vec![],
+            filed_on: None,
+            correction: None,
+            supplement: None,
         }
     }
 

@@ -49,6 +49,9 @@ fn ledger(filer: &str, kind: FilerKind, period: &str, records: Vec<Record>) -> S
         records,
         issues: vec![],
         keys: vec![],
+        filed_on: None,
+        correction: None,
+        supplement: None,
     }
 }
 

@@ -1,4 +1,8 @@
-//! Finds `<input>/<YYYY-MM>/<file>` returns (DESIGN §2).
+//! Finds `<input>/<month>/<file>` returns (DESIGN §2). A month folder may be written in any
+//! form [`Period::from_folder_name`] reads (`2025-07`, `2025-7`, `2025年7月`, `202507`, `2025.07`,
+//! `2025_07`); two folders naming the same month are both read. Everything else under the
+//! root (a folder whose name is no month, a loose file, a file that is no spreadsheet) is
+//! listed in [`Discovery::ignored`] with its reason, for the run's summary and the manifest.
 
 use crate::period::Period;
 use std::path::{Path, PathBuf};
@@ -19,6 +23,8 @@ pub struct InputFile {
 pub struct IgnoredFile {
     pub rel: String,
     pub reason: String,
+    /// The month folder it lies in (None at the root or in a folder that is no month).
+    pub period: Option<Period>,
 }
 
 #[derive(Debug, Default)]
@@ -29,6 +35,7 @@ pub struct Discovery {
 }
 
 impl Discovery {
+    /// The months that have at least one file, in order.
     pub fn periods(&self) -> Vec<Period> {
         let mut p: Vec<Period> = self.files.iter().map(|f| f.period).collect();
         p.dedup();
@@ -49,14 +56,16 @@ pub fn discover(root: &Path) -> std::io::Result<Discovery> {
         if !path.is_dir() {
             d.ignored.push(IgnoredFile {
                 rel: name,
-                reason: "不在月份文件夹（YYYY-MM）内，未读取".into(),
+                reason: "不在月份文件夹（如 2025-07、2025年7月）内，未读取".into(),
+                period: None,
             });
             continue;
         }
-        let Ok(period) = name.parse::<Period>() else {
+        let Some(period) = Period::from_folder_name(&name) else {
             d.ignored.push(IgnoredFile {
-                rel: name,
-                reason: "文件夹名不是月份（YYYY-MM），未读取".into(),
+                rel: format!("{name}/"),
+                reason: "文件夹名不是月份（应写作 2025-07、2025-7、2025年7月、202507 或 2025.07），文件夹内的文件均未读取".into(),
+                period: None,
             });
             continue;
         };
@@ -92,8 +101,73 @@ fn walk(dir: &Path, rel_dir: &str, period: Period, d: &mut Discovery) -> std::io
             d.ignored.push(IgnoredFile {
                 rel,
                 reason: format!("文件类型（.{ext}）不是电子表格，未读取"),
+                period: Some(period),
             });
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(root: &Path, rel: &str) {
+        let p = root.join(rel);
+        fs_err::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+        fs_err::write(p, b"x").expect("write");
+    }
+
+    #[test]
+    fn month_folders_in_every_form_are_read_and_everything_else_is_named() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        for rel in [
+            "2025-6/蓬江区.xlsx",
+            "2025年7月/江海区.xlsx",
+            "2025-07/新会区.xlsx",
+            "202508/台山市.xlsx",
+            "2025.09/开平市.xlsx",
+            "2025_10/鹤山市.xlsx",
+            "2025年11月/恩平市.xlsx",
+            "2025年11月/说明.docx",
+            "杂项/蓬江区.xlsx",
+            "expected.json",
+        ] {
+            touch(root, rel);
+        }
+        let d = discover(root).expect("discover");
+        let got: Vec<(String, String)> = d
+            .files
+            .iter()
+            .map(|f| (f.period.to_string(), f.rel.clone()))
+            .collect();
+        let want: Vec<(String, String)> = [
+            ("2025-06", "2025-6/蓬江区.xlsx"),
+            ("2025-07", "2025-07/新会区.xlsx"),
+            ("2025-07", "2025年7月/江海区.xlsx"),
+            ("2025-08", "202508/台山市.xlsx"),
+            ("2025-09", "2025.09/开平市.xlsx"),
+            ("2025-10", "2025_10/鹤山市.xlsx"),
+            ("2025-11", "2025年11月/恩平市.xlsx"),
+        ]
+        .iter()
+        .map(|(p, r)| (p.to_string(), r.to_string()))
+        .collect();
+        assert_eq!(got, want, "two folders of July are both read");
+        let ignored: Vec<(&str, Option<String>)> = d
+            .ignored
+            .iter()
+            .map(|i| (i.rel.as_str(), i.period.map(|p| p.to_string())))
+            .collect();
+        assert_eq!(
+            ignored,
+            vec![
+                ("2025年11月/说明.docx", Some("2025-11".to_string())),
+                ("expected.json", None),
+                ("杂项/", None),
+            ]
+        );
+        assert!(d.ignored.iter().all(|i| !i.reason.is_empty()));
+    }
 }

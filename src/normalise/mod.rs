@@ -77,6 +77,18 @@ pub struct SheetOutcome {
     /// once here and cached with the sheet; empty when not computed.
     #[serde(default)]
     pub keys: Vec<crate::identity::RecordKeys>,
+    /// The date of a `填报日期：…` cell above the header (or of the workbook), if any: decides
+    /// which of two returns of one filer for one month is in effect.
+    #[serde(default)]
+    pub filed_on: Option<chrono::NaiveDate>,
+    /// The correction mark (更正, 修改 … as the pipeline declares) found in the file name or in
+    /// a title cell above the header, if any.
+    #[serde(default)]
+    pub correction: Option<String>,
+    /// The supplement mark (补充 …) found in the file name or a title cell, if any: the file
+    /// adds to the month's return in effect instead of competing with it.
+    #[serde(default)]
+    pub supplement: Option<String>,
 }
 
 /// Normalises every sheet of a workbook.
@@ -115,6 +127,9 @@ pub fn normalise_sheet(
         records: Vec::new(),
         issues: Vec::new(),
         keys: Vec::new(),
+        filed_on: None,
+        correction: None,
+        supplement: None,
     };
     let Some(m) = header::recognise(sheet, pipeline) else {
         let non_empty = sheet
@@ -148,6 +163,9 @@ pub fn normalise_sheet(
         None => (workbook_filer.cloned(), None),
     };
     out.filer = filer.clone();
+    out.filed_on = filer::filed_on_from_cells(sheet, m.header_row);
+    out.correction = filer::correction_mark(&file.rel, sheet, m.header_row, rt);
+    out.supplement = filer::supplement_mark(&file.rel, sheet, m.header_row, rt);
     if filer.is_none() {
         out.issues.push(Issue {
             severity: Severity::Error,

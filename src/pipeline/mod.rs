@@ -556,6 +556,10 @@ pub struct ReturnType {
     pub merge_columns: bool,
     /// Filers that owe this return every month, in reference order.
     pub owed_by: Vec<String>,
+    /// NFKC words that mark a corrected return (in the file name or a title cell).
+    pub correction_marks: Vec<String>,
+    /// NFKC words that mark a supplement to the month's return (it adds, it does not compete).
+    pub supplement_marks: Vec<String>,
     pub ignored_headers: BTreeSet<String>,
     /// Header words of a row-number column (序号), compacted.
     pub index_headers: BTreeSet<String>,

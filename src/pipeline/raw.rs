@@ -326,6 +326,16 @@ pub struct RawReturn {
     /// blank, section, total and footer rows are told (never from remarks).
     #[serde(default)]
     pub index_headers: Vec<String>,
+    /// Words that mark a return as a corrected version (更正, 修改 …), looked for in the file
+    /// name and in the title cells above the header. When one filer sends two returns of this
+    /// type for one month, the later 填报日期 wins, then the one so marked, then the one with
+    /// more rows, then the later file name (DESIGN §2.3; README "Design decisions").
+    #[serde(default)]
+    pub correction_marks: Vec<String>,
+    /// Words that mark a file as a supplement to the month's return (补充 …), in its name or
+    /// title: its rows add to the return in effect instead of competing with it.
+    #[serde(default)]
+    pub supplement_marks: Vec<String>,
     /// Per identity, merge the non-empty columns of several rows instead of taking one row.
     #[serde(default)]
     pub merge_columns: bool,

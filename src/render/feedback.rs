@@ -207,6 +207,21 @@ fn filer_summary(
     for (i, f) in q.files.iter().enumerate() {
         rows.push(vec![text(format!("文件{}", i + 1)), text(f)]);
     }
+    // Two returns of one type for the month: which one counts, and why.
+    for d in data
+        .result
+        .duplicate_returns
+        .iter()
+        .filter(|d| d.filer == q.filer)
+    {
+        rows.push(vec![
+            text("重复报送"),
+            text(format!(
+                "采用“{}”；“{}”已读取但不计入（{}）",
+                d.kept, d.superseded, d.reason
+            )),
+        ]);
+    }
     rows.extend([
         vec![text("读取行数"), int(a.rows_read)],
         vec![text("有效行数"), int(a.rows_accepted)],
@@ -520,10 +535,11 @@ mod tests {
             &m2,
             "江门恩平市2025年2月招商引资项目台账.xlsx",
         );
-        // The formula is quoted as CSV requires (it contains a comma).
+        // The formula is quoted as CSV requires (it contains a comma). 恩平市 also sent the
+        // fixture's return for January: this later-filed one is in effect.
         std::fs::write(
             m1.join("恩平市台账.csv"),
-            "\u{feff}填报单位：恩平市\n项目名称,投资主体,行业类别,计划总投资(亿元),签约日期\n\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",@SUM(1),制造业,12,2025-01-05\n",
+            "\u{feff}填报单位：恩平市  填报日期：2025年2月28日\n项目名称,投资主体,行业类别,计划总投资(亿元),签约日期\n\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",@SUM(1),制造业,12,2025-01-05\n",
         )
         .unwrap();
         std::fs::write(m2.join("坏文件.xlsx"), b"not a workbook").unwrap();

@@ -288,6 +288,26 @@ fn body(
             esc(&data.pipeline.unit_label)
         );
     }
+    if !r.duplicate_returns.is_empty() {
+        h.push_str("<p>同一单位同月重复报送（只计入一份，另一份已读取但不计入）：</p><ul>");
+        for d in &r.duplicate_returns {
+            let name = data
+                .pipeline
+                .return_type(&d.return_id)
+                .map(|rt| rt.name.as_str())
+                .unwrap_or(d.return_id.as_str());
+            let _ = write!(
+                h,
+                "<li>{}（{}）：采用“{}”，未计入“{}”（{}）</li>",
+                esc(&d.filer),
+                esc(name),
+                esc(&d.kept),
+                esc(&d.superseded),
+                esc(&d.reason)
+            );
+        }
+        h.push_str("</ul>\n");
+    }
     h.push_str("<p class=\"note\">每个单位的退回行及修改要求见 validation/ 目录下的校验反馈表。</p></section>\n");
 
     // Charts.

@@ -1,6 +1,7 @@
 //! The parse cache: a file's normalised sheets, stored (postcard) under `<out>/.cache/sheets/`, keyed by
 //! the file's sha256, its path and month (messages name them, dates are checked against the
-//! month), the tool version and the pipeline's hash. A rerun re-reads only changed files.
+//! month), the build identity of the code ([`BUILD_ID`]) and the pipeline's hash. A rerun
+//! re-reads only changed files; a binary built from other code never reuses a parse.
 
 use crate::ingest::InputFile;
 use crate::normalise::SheetOutcome;
@@ -8,6 +9,13 @@ use crate::pipeline::hex_digest;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+
+/// The identity of the code this binary was built from: `build.rs` hashes every file under
+/// `src/` (paths and bytes, in path order), `Cargo.toml`, `Cargo.lock` and itself. Any change to
+/// the reading code or a dependency gives another id, so caches
+/// written by another build are never read (the package version alone does not change with
+/// every fix).
+pub const BUILD_ID: &str = env!("ZHAOSHANG_BUILD_ID");
 
 #[derive(Serialize, Deserialize)]
 pub struct CachedFile {
@@ -18,22 +26,31 @@ pub struct CachedFile {
 
 pub struct Cache {
     dir: PathBuf,
+    build: String,
 }
 
 impl Cache {
+    /// The parse cache of this build under `<out>/.cache/sheets/`.
     pub fn new(out: &Path) -> Cache {
+        Cache::for_build(out, BUILD_ID)
+    }
+
+    /// The parse cache as a build with id `build` reads and writes it.
+    pub fn for_build(out: &Path, build: &str) -> Cache {
         Cache {
             dir: out.join(".cache").join("sheets"),
+            build: build.to_string(),
         }
     }
 
-    fn key(&self, file: &InputFile, sha256: &str, pipeline_hash: &str) -> PathBuf {
+    /// The entry's path for a file whose content hashes to `sha256`.
+    pub fn key(&self, file: &InputFile, sha256: &str, pipeline_hash: &str) -> PathBuf {
         let mut h = Sha256::new();
         for part in [
             sha256,
             &file.rel,
             &file.period.to_string(),
-            env!("CARGO_PKG_VERSION"),
+            &self.build,
             pipeline_hash,
         ] {
             h.update(part.as_bytes());
@@ -68,16 +85,23 @@ impl Cache {
 }
 
 /// Metric values of months that are not written in this run (for the cumulative chart), keyed
-/// by every input of the month's year up to that month (path, month, sha256), the tool version
-/// and the pipeline's hash: unchanged inputs give the same values.
+/// by every input of the month's year up to that month (path, month, sha256), the build
+/// identity ([`BUILD_ID`]) and the pipeline's hash: unchanged inputs give the same values.
 pub struct HistoryCache {
     dir: PathBuf,
+    build: String,
 }
 
 impl HistoryCache {
     pub fn new(out: &Path) -> HistoryCache {
+        HistoryCache::for_build(out, BUILD_ID)
+    }
+
+    /// The history cache as a build with id `build` reads and writes it.
+    pub fn for_build(out: &Path, build: &str) -> HistoryCache {
         HistoryCache {
             dir: out.join(".cache").join("history"),
+            build: build.to_string(),
         }
     }
 
@@ -87,16 +111,7 @@ impl HistoryCache {
         read: &[super::ReadFile],
         period: crate::period::Period,
     ) -> PathBuf {
-        let mut h = Sha256::new();
-        for part in [
-            env!("CARGO_PKG_VERSION"),
-            &pipeline.hash,
-            &period.to_string(),
-        ] {
-            h.update(part.as_bytes());
-            h.update([0]);
-        }
-        let mut inputs: Vec<(&str, String, &str)> = read
+        let inputs: Vec<(&str, String, &str)> = read
             .iter()
             .filter(|r| r.file.period.year == period.year && r.file.period <= period)
             .map(|r| {
@@ -110,6 +125,22 @@ impl HistoryCache {
                 )
             })
             .collect();
+        self.key_of(&pipeline.hash, period, inputs)
+    }
+
+    /// The entry's path for `period` of a pipeline whose inputs of the year up to the period
+    /// are (path, month, sha256).
+    pub fn key_of(
+        &self,
+        pipeline_hash: &str,
+        period: crate::period::Period,
+        mut inputs: Vec<(&str, String, &str)>,
+    ) -> PathBuf {
+        let mut h = Sha256::new();
+        for part in [self.build.as_str(), pipeline_hash, &period.to_string()] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
         inputs.sort();
         for (rel, p, sha) in inputs {
             for part in [rel, &p, sha] {
@@ -135,5 +166,71 @@ impl HistoryCache {
                 source,
             })?;
         crate::store::write_atomic(key, &bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::Period;
+
+    #[test]
+    fn two_builds_never_share_a_cache_entry() {
+        let out = Path::new("out");
+        let period = Period::new(2025, 7).expect("a month");
+        let file = InputFile {
+            path: PathBuf::from("in/2025-07/蓬江区.xlsx"),
+            rel: "2025-07/蓬江区.xlsx".into(),
+            period,
+        };
+        let a = Cache::for_build(out, "build-a");
+        let b = Cache::for_build(out, "build-b");
+        assert_ne!(
+            a.key(&file, "sha", "pipeline"),
+            b.key(&file, "sha", "pipeline")
+        );
+        assert_eq!(
+            a.key(&file, "sha", "pipeline"),
+            Cache::for_build(out, "build-a").key(&file, "sha", "pipeline"),
+            "the same build finds its own entry"
+        );
+        let inputs = || vec![("2025-07/蓬江区.xlsx", "2025-07".to_string(), "sha")];
+        let ha = HistoryCache::for_build(out, "build-a");
+        let hb = HistoryCache::for_build(out, "build-b");
+        assert_ne!(
+            ha.key_of("pipeline", period, inputs()),
+            hb.key_of("pipeline", period, inputs())
+        );
+        assert_eq!(
+            ha.key_of("pipeline", period, inputs()),
+            HistoryCache::for_build(out, "build-a").key_of("pipeline", period, inputs())
+        );
+    }
+
+    #[test]
+    fn this_build_has_an_identity_of_its_own() {
+        assert_eq!(BUILD_ID.len(), 64, "a sha256 in hex: {BUILD_ID}");
+        assert!(BUILD_ID.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(BUILD_ID, env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            Cache::new(Path::new("o")).key(
+                &InputFile {
+                    path: PathBuf::from("x"),
+                    rel: "2025-07/x.xlsx".into(),
+                    period: Period::new(2025, 7).expect("a month"),
+                },
+                "sha",
+                "p"
+            ),
+            Cache::for_build(Path::new("o"), BUILD_ID).key(
+                &InputFile {
+                    path: PathBuf::from("x"),
+                    rel: "2025-07/x.xlsx".into(),
+                    period: Period::new(2025, 7).expect("a month"),
+                },
+                "sha",
+                "p"
+            )
+        );
     }
 }

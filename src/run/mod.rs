@@ -67,6 +67,11 @@ pub struct RunOutcome {
     pub dataset_dir: PathBuf,
     pub timings: Timings,
     pub rendered: render::RenderSummary,
+    /// Everything under the input root that was not read, and why (the same in every period).
+    pub ignored: Vec<ingest::IgnoredFile>,
+    /// Things the user must hear about this period that are not a filer's problem (English,
+    /// with the Chinese words that matter), e.g. a year without targets in the pipeline file.
+    pub warnings: Vec<String>,
 }
 
 impl RunOutcome {
@@ -94,12 +99,70 @@ pub enum RunError {
     NoInputs { path: PathBuf },
     #[error("Period range {from}..{to} is empty")]
     EmptyRange { from: Period, to: Period },
+    #[error("{}", no_returns_message(*period, *first, path))]
+    NoReturnsYet {
+        period: Period,
+        /// The first month of the period's year that has returns, if any.
+        first: Option<Period>,
+        path: PathBuf,
+    },
     #[error(transparent)]
     Lock(#[from] lock::LockError),
     #[error(transparent)]
     Output(#[from] crate::error::OutputError),
     #[error("Failed to render the reports")]
     Render(#[from] crate::render::RenderError),
+}
+
+fn no_returns_message(period: Period, first: Option<Period>, path: &Path) -> String {
+    let zh = |p: Period| format!("{}年{}月", p.year, p.month);
+    match first {
+        Some(f) => format!(
+            "No returns of {year} up to {period} under `{}`: the first month folder of {year} is {f}; nothing was written (a report of zeros would mislead). Pass --period {f} or later. / {}之前（含当月）{year}年没有任何报表（本年最早的是{}），未生成报告。",
+            path.display(),
+            zh(period),
+            zh(f),
+            year = period.year,
+        ),
+        None => format!(
+            "No returns of {year} under `{}` (no month folder of {year}); nothing was written for {period}. / {year}年没有任何报表（无该年的月份文件夹），未生成{}的报告。",
+            path.display(),
+            zh(period),
+            year = period.year,
+        ),
+    }
+}
+
+/// Refuses a period before any return of its year: its report would be all zeros.
+fn check_periods_have_returns(
+    periods: &[Period],
+    d: &Discovery,
+    input: &Path,
+) -> Result<(), RunError> {
+    for &p in periods {
+        let of_year = d.files.iter().filter(|f| f.period.year == p.year);
+        if !of_year.clone().any(|f| f.period <= p) {
+            return Err(RunError::NoReturnsYet {
+                period: p,
+                first: of_year.map(|f| f.period).min(),
+                path: input.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Per-period warnings for the summary: a year the pipeline file sets no targets for.
+fn period_warnings(pipeline: &Pipeline, period: Period) -> Vec<String> {
+    let mut out = Vec::new();
+    if !pipeline.metrics.is_empty() && !pipeline.targets.contains_key(&period.year) {
+        out.push(format!(
+            "no targets for {year} in the pipeline file ({}): completion, targets to date, on-track and the ranking's completion terms are empty for {period} / 流水线文件未设{year}年目标，{period}的完成率、序时进度和排名无目标可比",
+            pipeline.source,
+            year = period.year,
+        ));
+    }
+    out
 }
 
 fn ms(t: Instant) -> f64 {
@@ -276,6 +339,7 @@ pub fn run_with(
         source,
     })?;
     let periods = select_periods(opts, settings, &discovery)?;
+    check_periods_have_returns(&periods, &discovery, &opts.input)?;
     // Per year, the last month needed.
     let mut last_of_year: BTreeMap<i32, Period> = BTreeMap::new();
     for p in &periods {
@@ -319,9 +383,18 @@ pub fn run_with(
         }
     }
 
+    // Two returns of one type from one filer for one month: one is in effect (identity's
+    // rule); the others are read, listed and not counted.
+    let duplicates = crate::identity::duplicate_returns(&outcomes);
+    mark_superseded(&mut inputs, &duplicates);
+    let superseded: BTreeSet<(String, String, String)> = duplicates
+        .iter()
+        .map(|d| (d.superseded.clone(), d.return_id.clone(), d.filer.clone()))
+        .collect();
+
     // Every month of each year up to its last needed month: metrics for the cumulative chart
     // and "what changed since last month".
-    let first_listed = state::FirstListed::new(pipeline, &outcomes);
+    let first_listed = state::FirstListed::new(pipeline, &outcomes, &superseded);
     // Full states for the periods written and the month before each (for "what changed").
     let mut full: BTreeSet<Period> = BTreeSet::new();
     for p in &periods {
@@ -383,6 +456,7 @@ pub fn run_with(
             &states,
             &history,
             &inputs,
+            &duplicates,
             period,
             &mut timings,
         )?;
@@ -399,6 +473,44 @@ pub fn run_with(
         r.report_dir = opts.out.join("reports").join(r.period.to_string());
     }
     Ok(results)
+}
+
+/// Notes on each superseded sheet in the manifest which file is in effect instead.
+fn mark_superseded(inputs: &mut [InputManifest], duplicates: &[crate::identity::DuplicateReturn]) {
+    for d in duplicates {
+        for i in inputs.iter_mut().filter(|i| i.file == d.superseded) {
+            for s in i.sheets.iter_mut().filter(|s| {
+                s.return_id.as_deref() == Some(d.return_id.as_str())
+                    && s.filer.as_deref() == Some(d.filer.as_str())
+            }) {
+                s.superseded_by = Some(d.kept.clone());
+            }
+        }
+    }
+}
+
+/// The warning on a file that is read but not counted because the filer sent another return
+/// of the same type for the month.
+fn duplicate_issue(pipeline: &Pipeline, d: &crate::identity::DuplicateReturn) -> Issue {
+    let name = pipeline
+        .return_type(&d.return_id)
+        .map(|r| r.name.as_str())
+        .unwrap_or(d.return_id.as_str());
+    Issue {
+        severity: Severity::Warning,
+        rule: Rule::DuplicateReturn,
+        file: d.superseded.clone(),
+        sheet: None,
+        row: None,
+        cell: None,
+        column: None,
+        raw: Some(d.kept.clone()),
+        message: format!(
+            "{}{}年{}月报送了两份{name}：采用“{}”，本文件“{}”已读取但不计入（{}）。如本文件才是准确版本，请重新报送并填写较晚的填报日期，或在标题中注明“更正”",
+            d.filer, d.period.year, d.period.month, d.kept, d.superseded, d.reason
+        ),
+        filer: Some(d.filer.clone()),
+    }
 }
 
 fn input_manifest(r: &ReadFile) -> InputManifest {
@@ -424,6 +536,9 @@ fn input_manifest(r: &ReadFile) -> InputManifest {
                         filer: s.filer.as_ref().map(|f| f.name.clone()),
                         header_row: s.header_row,
                         accounting: s.accounting,
+                        filed_on: s.filed_on.map(|d| d.to_string()),
+                        correction: s.correction.clone(),
+                        superseded_by: None,
                     })
                     .collect(),
             }
@@ -447,9 +562,13 @@ fn period_issues(
     read: &[ReadFile],
     outcomes: &[SheetOutcome],
     discovery: &Discovery,
+    duplicates: &[crate::identity::DuplicateReturn],
     period: Period,
 ) -> (Vec<Issue>, Vec<UnreadableFile>) {
     let mut issues = Vec::new();
+    for d in duplicates.iter().filter(|d| d.period == period) {
+        issues.push(duplicate_issue(pipeline, d));
+    }
     let mut unreadable = Vec::new();
     for o in outcomes.iter().filter(|o| o.period == period) {
         issues.extend(o.issues.iter().cloned());
@@ -479,11 +598,10 @@ fn period_issues(
             }
         }
     }
-    let prefix = format!("{period}/");
     for ig in discovery
         .ignored
         .iter()
-        .filter(|ig| ig.rel.starts_with(&prefix))
+        .filter(|ig| ig.period == Some(period))
     {
         issues.push(Issue {
             severity: Severity::Warning,
@@ -524,12 +642,14 @@ fn write_period(
     states: &BTreeMap<Period, state::PeriodState>,
     metric_history: &BTreeMap<Period, Vec<MetricValue>>,
     inputs: &[InputManifest],
+    duplicates: &[crate::identity::DuplicateReturn],
     period: Period,
     timings: &mut Timings,
 ) -> Result<RunOutcome, RunError> {
     let t = Instant::now();
     let state = &states[&period];
-    let (issues, unreadable) = period_issues(pipeline, read, outcomes, discovery, period);
+    let (issues, unreadable) =
+        period_issues(pipeline, read, outcomes, discovery, duplicates, period);
     let history: Vec<(Period, Vec<MetricValue>)> = metric_history
         .range(
             Period {
@@ -627,6 +747,11 @@ fn write_period(
         carried_forward: state.carried_forward.clone(),
         changes,
         conflicts: state.conflicts.clone(),
+        duplicate_returns: duplicates
+            .iter()
+            .filter(|d| d.period == period)
+            .cloned()
+            .collect(),
         unreadable_files: unreadable,
         indicators: state.indicators.clone(),
         pipeline_hash: pipeline.hash.clone(),
@@ -654,6 +779,7 @@ fn write_period(
 
     let manifest = Manifest {
         tool_version: env!("CARGO_PKG_VERSION").into(),
+        build_id: cache::BUILD_ID.into(),
         pipeline: pipeline.id.clone(),
         pipeline_source: pipeline.source.clone(),
         pipeline_hash: pipeline.hash.clone(),
@@ -689,6 +815,8 @@ fn write_period(
         dataset_dir: opts.out.join("dataset"),
         timings: timings.clone(),
         rendered,
+        ignored: discovery.ignored.clone(),
+        warnings: period_warnings(pipeline, period),
     })
 }
 

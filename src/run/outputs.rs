@@ -2,7 +2,7 @@
 //! turn issues into the `rejects` table and per-filer data quality.
 
 use crate::assess::{Change, FunnelRow, IndicatorReport, MetricValue, RankingRow};
-use crate::identity::{CarriedForward, Conflict};
+use crate::identity::{CarriedForward, Conflict, DuplicateReturn};
 use crate::issue::{Issue, Severity};
 use crate::normalise::{Accounting, SheetOutcome};
 use crate::period::Period;
@@ -37,6 +37,9 @@ pub struct MetricsJson {
     /// What changed since the previous month (see the `changes` table).
     pub changes: Vec<Change>,
     pub conflicts: Vec<Conflict>,
+    /// Files of the period read but not counted: the filer sent another return of the same type
+    /// for the month, which is in effect instead (`kept`), and why.
+    pub duplicate_returns: Vec<DuplicateReturn>,
     pub unreadable_files: Vec<UnreadableFile>,
     /// The reference-list scorecard (only for a pipeline with `[[indicators]]`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,6 +56,13 @@ pub struct SheetManifest {
     pub filer: Option<String>,
     pub header_row: Option<u32>,
     pub accounting: Accounting,
+    /// The sheet's 填报日期 (YYYY-MM-DD), when it states one.
+    pub filed_on: Option<String>,
+    /// The correction mark found in the file name or title (更正 …), if any.
+    pub correction: Option<String>,
+    /// When the filer sent another return of this type for the month that is in effect
+    /// instead: that file. The sheet's rows were read (its accounting stands) but not counted.
+    pub superseded_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +99,8 @@ pub struct Timings {
 #[derive(Debug, Serialize)]
 pub struct Manifest {
     pub tool_version: String,
+    /// Hash of the reading code this binary was built from (`build.rs`): part of every cache key.
+    pub build_id: String,
     pub pipeline: String,
     pub pipeline_source: String,
     pub pipeline_hash: String,

@@ -7,7 +7,7 @@ use crate::normalise::SheetOutcome;
 use crate::period::Period;
 use crate::pipeline::Pipeline;
 use crate::table::Table;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct PeriodState {
     /// `<table>_current` by name.
@@ -32,14 +32,26 @@ pub struct PeriodState {
 pub struct FirstListed(BTreeMap<(String, i32), BTreeMap<String, BTreeMap<String, Period>>>);
 
 impl FirstListed {
-    pub fn new(pipeline: &Pipeline, outcomes: &[SheetOutcome]) -> FirstListed {
+    /// `superseded`: (file, return id, filer) of returns read but not counted (another return
+    /// of the filer for that month is in effect); their rows list nothing.
+    pub fn new(
+        pipeline: &Pipeline,
+        outcomes: &[SheetOutcome],
+        superseded: &BTreeSet<(String, String, String)>,
+    ) -> FirstListed {
         use rayon::prelude::*;
         // The keys of every sheet, in parallel (normalising names is the costly part).
         let keyed: Vec<(&SheetOutcome, Vec<String>)> = outcomes
             .par_iter()
             .filter_map(|o| {
-                let rt = pipeline.return_type(o.return_id.as_deref()?)?;
-                o.filer.as_ref()?;
+                let rid = o.return_id.as_deref()?;
+                let rt = pipeline.return_type(rid)?;
+                let filer = o.filer.as_ref()?;
+                if !superseded.is_empty()
+                    && superseded.contains(&(o.file.clone(), rid.to_string(), filer.name.clone()))
+                {
+                    return None;
+                }
                 // Every row under its id and under its fallback key: a ledger that gains or
                 // loses its id column keeps its first months (issue 8, item 8).
                 let keys = if o.keys.len() == o.records.len() {

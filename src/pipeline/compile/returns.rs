@@ -4,6 +4,15 @@ use super::*;
 use crate::pipeline::raw::*;
 use crate::pipeline::*;
 
+/// Mark words as compared: NFKC, without empty ones.
+fn marks(words: &[String]) -> Vec<String> {
+    words
+        .iter()
+        .map(|w| crate::text::nfkc(w))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 pub(super) fn compile_return(
     p: &mut Problems,
     id: &str,
@@ -257,10 +266,25 @@ pub(super) fn compile_return(
         identity,
         merge_columns: rr.merge_columns,
         owed_by: Vec::new(),
+        correction_marks: marks(&rr.correction_marks),
+        supplement_marks: marks(&rr.supplement_marks),
         ignored_headers,
         index_headers,
         recognise_any,
         columns,
         spellings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::pipeline::Pipeline;
+
+    #[test]
+    fn correction_marks_are_declared_per_return() {
+        let jm = Pipeline::embedded_default().expect("compiles");
+        let ledger = jm.return_type("project_ledger").expect("a ledger");
+        assert!(ledger.correction_marks.iter().any(|m| m == "更正"));
+        assert!(ledger.supplement_marks.iter().any(|m| m == "补充"));
     }
 }
