@@ -151,23 +151,23 @@ fn why(w: &ReturnFile, l: &ReturnFile) -> String {
     };
     match (w.filed_on, l.filed_on) {
         (Some(a), Some(b)) if a != b => {
-            return format!("填报日期较晚：{} 晚于 {}", zh(a), zh(b));
+            return format!("采用的文件填报日期较晚：{}，另一份为{}", zh(a), zh(b));
         }
         (Some(a), None) => {
-            return format!("前者填有填报日期（{}），后者未填", zh(a));
+            return format!("采用的文件填有填报日期（{}），另一份未填", zh(a));
         }
         _ => {}
     }
     if let (Some(mark), None) = (&w.correction, &l.correction) {
-        return format!("填报日期相同或均未填，前者注明“{mark}”");
+        return format!("填报日期相同或均未填，采用的文件注明“{mark}”");
     }
     if w.rows != l.rows {
         return format!(
-            "填报日期和更正标记无法区分，前者行数较多（{} 行对 {} 行）",
+            "填报日期和更正标记无法区分，采用的文件行数较多（{} 行对 {} 行）",
             w.rows, l.rows
         );
     }
-    "填报日期、更正标记和行数均无法区分，按文件名取排序在后者".to_string()
+    "填报日期、更正标记和行数均无法区分，采用文件名排序在后的一份".to_string()
 }
 
 /// The files of one (return type, filer, month), ranked: the winner, the losers and the

@@ -489,28 +489,44 @@ fn mark_superseded(inputs: &mut [InputManifest], duplicates: &[crate::identity::
     }
 }
 
-/// The warning on a file that is read but not counted because the filer sent another return
-/// of the same type for the month.
-fn duplicate_issue(pipeline: &Pipeline, d: &crate::identity::DuplicateReturn) -> Issue {
+/// The warnings of two returns of one type from one filer for one month: on the file that is
+/// read but not counted, and on the one in effect, each naming the other and the reason.
+fn duplicate_issues(pipeline: &Pipeline, d: &crate::identity::DuplicateReturn) -> [Issue; 2] {
     let name = pipeline
         .return_type(&d.return_id)
         .map(|r| r.name.as_str())
         .unwrap_or(d.return_id.as_str());
-    Issue {
+    let issue = |file: &str, other: &str, message: String| Issue {
         severity: Severity::Warning,
         rule: Rule::DuplicateReturn,
-        file: d.superseded.clone(),
+        file: file.to_string(),
         sheet: None,
         row: None,
         cell: None,
         column: None,
-        raw: Some(d.kept.clone()),
-        message: format!(
-            "{}{}年{}月报送了两份{name}：采用“{}”，本文件“{}”已读取但不计入（{}）。如本文件才是准确版本，请重新报送并填写较晚的填报日期，或在标题中注明“更正”",
-            d.filer, d.period.year, d.period.month, d.kept, d.superseded, d.reason
-        ),
+        raw: Some(other.to_string()),
+        message,
         filer: Some(d.filer.clone()),
-    }
+    };
+    let (y, m) = (d.period.year, d.period.month);
+    [
+        issue(
+            &d.superseded,
+            &d.kept,
+            format!(
+                "{}{y}年{m}月报送了两份{name}：采用“{}”，本文件“{}”已读取但不计入（{}）。如本文件才是准确版本，请重新报送并填写较晚的填报日期，或在标题中注明“更正”",
+                d.filer, d.kept, d.superseded, d.reason
+            ),
+        ),
+        issue(
+            &d.kept,
+            &d.superseded,
+            format!(
+                "{}{y}年{m}月报送了两份{name}：以本文件“{}”为准，同月的“{}”已读取但不计入（{}）",
+                d.filer, d.kept, d.superseded, d.reason
+            ),
+        ),
+    ]
 }
 
 fn input_manifest(r: &ReadFile) -> InputManifest {
@@ -539,6 +555,16 @@ fn input_manifest(r: &ReadFile) -> InputManifest {
                         filed_on: s.filed_on.map(|d| d.to_string()),
                         correction: s.correction.clone(),
                         superseded_by: None,
+                        skipped: s
+                            .issues
+                            .iter()
+                            .filter(|i| i.rule == Rule::SkippedRow)
+                            .map(|i| outputs::SkippedRow {
+                                row: i.row,
+                                text: i.raw.clone(),
+                                reason: i.message.clone(),
+                            })
+                            .collect(),
                     })
                     .collect(),
             }
@@ -567,7 +593,7 @@ fn period_issues(
 ) -> (Vec<Issue>, Vec<UnreadableFile>) {
     let mut issues = Vec::new();
     for d in duplicates.iter().filter(|d| d.period == period) {
-        issues.push(duplicate_issue(pipeline, d));
+        issues.extend(duplicate_issues(pipeline, d));
     }
     let mut unreadable = Vec::new();
     for o in outcomes.iter().filter(|o| o.period == period) {

@@ -63,6 +63,17 @@ pub struct SheetManifest {
     /// When the filer sent another return of this type for the month that is in effect
     /// instead: that file. The sheet's rows were read (its accounting stands) but not counted.
     pub superseded_by: Option<String>,
+    /// Every row skipped on purpose (blank, section, 合计, footer), with its first text and
+    /// the reason (a run of blank rows is one entry).
+    pub skipped: Vec<SkippedRow>,
+}
+
+/// A row skipped on purpose, as listed in the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedRow {
+    pub row: Option<u32>,
+    pub text: Option<String>,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
