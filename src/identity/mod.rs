@@ -227,8 +227,10 @@ pub fn duplicate_returns(outcomes: &[SheetOutcome]) -> Vec<DuplicateReturn> {
     out
 }
 
-/// Filers that owe a return and sent none of it for exactly this period (未报送), in
-/// reference order, once each.
+/// Filers that owe a return and sent none of it for this period (未报送), in reference order,
+/// once each. What counts as sent follows the return's rhythm: a monthly return for exactly
+/// this month, a quarterly one in this quarter up to this month, an annual one in this year up
+/// to this month.
 pub fn missing_returns(
     pipeline: &Pipeline,
     outcomes: &[SheetOutcome],
@@ -238,7 +240,7 @@ pub fn missing_returns(
     for rt in &pipeline.returns {
         for f in &rt.owed_by {
             let sent = outcomes.iter().any(|o| {
-                o.period == period
+                rt.rhythm.covers(o.period, period)
                     && o.return_id.as_deref() == Some(rt.id.as_str())
                     && o.filer.as_ref().map(|x| &x.name) == Some(f)
             });

@@ -1,8 +1,9 @@
-//! Which return is in effect when a filer sends two for one month.
+//! Which return is in effect when a filer sends two for one month, and when a return of each
+//! rhythm is missing.
 
 use super::*;
 use crate::normalise::{Accounting, SheetOutcome};
-use crate::pipeline::{Filer, FilerKind};
+use crate::pipeline::{Filer, FilerKind, Pipeline, Rhythm};
 use crate::record::{Record, Value};
 use chrono::NaiveDate;
 
@@ -135,6 +136,57 @@ fn the_winner_of_a_month_stays_in_effect_when_carried_forward() {
     let snaps = snapshots_for(&outcomes, Period::new(2025, 7).expect("a month"));
     assert!(snaps[0].carried_forward(Period::new(2025, 7).expect("a month")));
     assert_eq!(snaps[0].sheets[0].file, "2025-06/a.xlsx");
+}
+
+/// A pipeline whose ledger is owed at `rhythm`.
+fn owed(rhythm: Rhythm) -> Pipeline {
+    let mut p = Pipeline::embedded_default().expect("the default pipeline");
+    for rt in &mut p.returns {
+        if rt.id == "project_ledger" {
+            rt.rhythm = rhythm;
+            rt.owed_by = vec!["蓬江区".into()];
+        } else {
+            rt.owed_by.clear();
+        }
+    }
+    p
+}
+
+fn missing_in(p: &Pipeline, sent: &[&str], period: &str) -> bool {
+    let outcomes: Vec<SheetOutcome> = sent
+        .iter()
+        .map(|m| sheet(&format!("{m}/a.xlsx"), None, &[1.0]))
+        .collect();
+    let period: Period = period.parse().expect("a period");
+    missing_returns(p, &outcomes, period).contains(&"蓬江区".to_string())
+}
+
+#[test]
+fn a_monthly_return_is_missing_for_a_month_it_was_not_sent_for() {
+    let p = owed(Rhythm::Monthly);
+    assert!(!missing_in(&p, &["2025-07"], "2025-07"));
+    assert!(missing_in(&p, &["2025-06"], "2025-07"));
+}
+
+#[test]
+fn an_annual_return_is_missing_only_when_nothing_was_sent_in_the_year_so_far() {
+    let p = owed(Rhythm::Annual);
+    assert!(!missing_in(&p, &["2025-03"], "2025-12"), "sent in March");
+    assert!(!missing_in(&p, &["2025-12"], "2025-12"));
+    assert!(missing_in(&p, &["2025-12"], "2025-11"), "not yet sent");
+    assert!(missing_in(&p, &["2024-12"], "2025-06"), "last year's");
+    assert!(missing_in(&p, &[], "2025-06"));
+}
+
+#[test]
+fn a_quarterly_return_is_missing_only_when_nothing_was_sent_in_the_quarter_so_far() {
+    let p = owed(Rhythm::Quarterly);
+    assert!(!missing_in(&p, &["2025-04"], "2025-06"));
+    assert!(
+        missing_in(&p, &["2025-03"], "2025-04"),
+        "the previous quarter's"
+    );
+    assert!(missing_in(&p, &["2025-06"], "2025-05"), "not yet sent");
 }
 
 #[test]

@@ -83,8 +83,20 @@ fn walk(dir: &Path, rel_dir: &str, period: Period, d: &mut Discovery) -> std::io
         let name = e.file_name().to_string_lossy().to_string();
         let rel = format!("{rel_dir}/{name}");
         let path = e.path();
-        if name.starts_with('.') || name.starts_with("~$") {
-            // Hidden files and Office lock files are never returns.
+        if name.starts_with('.') {
+            // Hidden files (.DS_Store, editor state) are never returns.
+            continue;
+        }
+        if name.starts_with("~$") {
+            // An Office lock file is never a return, but says the workbook was open in Excel
+            // or WPS when the folder was copied: worth a word.
+            d.ignored.push(IgnoredFile {
+                rel,
+                reason:
+                    "Office 临时锁文件（~$ 开头），未读取；同名报表复制时可能正在编辑，请确认已保存"
+                        .into(),
+                period: Some(period),
+            });
             continue;
         }
         if path.is_dir() {
@@ -131,6 +143,8 @@ mod tests {
             "2025_10/鹤山市.xlsx",
             "2025年11月/恩平市.xlsx",
             "2025年11月/说明.docx",
+            "2025年11月/~$恩平市.xlsx",
+            "2025年11月/.DS_Store",
             "杂项/蓬江区.xlsx",
             "expected.json",
         ] {
@@ -163,6 +177,7 @@ mod tests {
         assert_eq!(
             ignored,
             vec![
+                ("2025年11月/~$恩平市.xlsx", Some("2025-11".to_string())),
                 ("2025年11月/说明.docx", Some("2025-11".to_string())),
                 ("expected.json", None),
                 ("杂项/", None),

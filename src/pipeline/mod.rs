@@ -546,6 +546,31 @@ pub struct Identity {
     pub optional: Vec<usize>,
 }
 
+/// How often a return is owed (`returns.<id>.rhythm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rhythm {
+    /// Every month: missing for P when nothing was sent for P.
+    #[default]
+    Monthly,
+    /// Once a quarter: missing for P when nothing was sent in P's quarter up to P.
+    Quarterly,
+    /// Once a year: missing for P when nothing was sent in P's year up to P.
+    Annual,
+}
+
+impl Rhythm {
+    /// Whether a return sent for `sent` answers what is owed for `period`.
+    pub fn covers(self, sent: crate::period::Period, period: crate::period::Period) -> bool {
+        match self {
+            Rhythm::Monthly => sent == period,
+            Rhythm::Quarterly => {
+                sent.year == period.year && sent.quarter() == period.quarter() && sent <= period
+            }
+            Rhythm::Annual => sent.year == period.year && sent <= period,
+        }
+    }
+}
+
 /// A kind of return (报表) and how it is read.
 #[derive(Debug, Clone)]
 pub struct ReturnType {
@@ -556,6 +581,8 @@ pub struct ReturnType {
     pub merge_columns: bool,
     /// Filers that owe this return every month, in reference order.
     pub owed_by: Vec<String>,
+    /// How often it is owed (which months count when looking for a missing return).
+    pub rhythm: Rhythm,
     /// NFKC words that mark a corrected return (in the file name or a title cell).
     pub correction_marks: Vec<String>,
     /// NFKC words that mark a supplement to the month's return (it adds, it does not compete).

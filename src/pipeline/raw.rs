@@ -326,6 +326,11 @@ pub struct RawReturn {
     /// blank, section, total and footer rows are told (never from remarks).
     #[serde(default)]
     pub index_headers: Vec<String>,
+    /// How often the return is owed: "monthly" (the default), "quarterly" or "annual". An
+    /// owing filer is listed as 未报送 for period P when it sent nothing for P (monthly),
+    /// nothing in P's quarter up to P (quarterly), or nothing in P's year up to P (annual).
+    #[serde(default)]
+    pub rhythm: Option<String>,
     /// Words that mark a return as a corrected version (更正, 修改 …), looked for in the file
     /// name and in the title cells above the header. When one filer sends two returns of this
     /// type for one month, the later 填报日期 wins, then the one so marked, then the one with

@@ -118,7 +118,7 @@ fn no_returns_message(period: Period, first: Option<Period>, path: &Path) -> Str
     let zh = |p: Period| format!("{}年{}月", p.year, p.month);
     match first {
         Some(f) => format!(
-            "No returns of {year} up to {period} under `{}`: the first month folder of {year} is {f}; nothing was written (a report of zeros would mislead). Pass --period {f} or later. / {}之前（含当月）{year}年没有任何报表（本年最早的是{}），未生成报告。",
+            "No returns of {year} up to {period} under `{}`: the first month folder of {year} is {f}; nothing was written (a report of zeros would mislead). Pass --period {f} or later. / 截至{}，{year}年尚无任何报表（本年最早的是{}），未生成报告。",
             path.display(),
             zh(period),
             zh(f),
@@ -157,7 +157,7 @@ fn period_warnings(pipeline: &Pipeline, period: Period) -> Vec<String> {
     let mut out = Vec::new();
     if !pipeline.metrics.is_empty() && !pipeline.targets.contains_key(&period.year) {
         out.push(format!(
-            "no targets for {year} in the pipeline file ({}): completion, targets to date, on-track and the ranking's completion terms are empty for {period} / 流水线文件未设{year}年目标，{period}的完成率、序时进度和排名无目标可比",
+            "no targets for {year} in the pipeline file ({}): for {period} completion, targets to date and on-track are empty and every ranking score is 0 / 流水线文件未设{year}年目标：{period}的完成率、序时进度为空，排名得分均为0",
             pipeline.source,
             year = period.year,
         ));

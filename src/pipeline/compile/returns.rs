@@ -259,6 +259,18 @@ pub(super) fn compile_return(
         .iter()
         .map(|h| crate::text::header_label(h))
         .collect();
+    let rhythm = match rr.rhythm.as_deref() {
+        None | Some("monthly") => Rhythm::Monthly,
+        Some("quarterly") => Rhythm::Quarterly,
+        Some("annual") => Rhythm::Annual,
+        Some(other) => {
+            p.add(
+                format!("{path}.rhythm"),
+                format!("`{other}` is not \"monthly\", \"quarterly\" or \"annual\""),
+            );
+            Rhythm::Monthly
+        }
+    };
     ReturnType {
         id: id.to_string(),
         name: rr.name.clone(),
@@ -266,6 +278,7 @@ pub(super) fn compile_return(
         identity,
         merge_columns: rr.merge_columns,
         owed_by: Vec::new(),
+        rhythm,
         correction_marks: marks(&rr.correction_marks),
         supplement_marks: marks(&rr.supplement_marks),
         ignored_headers,
@@ -278,7 +291,33 @@ pub(super) fn compile_return(
 
 #[cfg(test)]
 mod tests {
-    use crate::pipeline::Pipeline;
+    use crate::pipeline::{Pipeline, Rhythm};
+
+    const INNOVATION: &str = include_str!("../../../pipelines/jiangmen-innovation-city.toml");
+
+    #[test]
+    fn each_return_declares_its_rhythm_and_monthly_is_the_default() {
+        let ic = Pipeline::from_text("ic.toml", INNOVATION).expect("compiles");
+        assert_eq!(
+            ic.return_type("indicators").map(|r| r.rhythm),
+            Some(Rhythm::Annual)
+        );
+        let jm = Pipeline::embedded_default().expect("compiles");
+        assert!(jm.returns.iter().all(|r| r.rhythm == Rhythm::Monthly));
+        let quarterly = INNOVATION.replace("rhythm = \"annual\"", "rhythm = \"quarterly\"");
+        let q = Pipeline::from_text("ic.toml", &quarterly).expect("compiles");
+        assert_eq!(
+            q.return_type("indicators").map(|r| r.rhythm),
+            Some(Rhythm::Quarterly)
+        );
+        let bad = INNOVATION.replace("rhythm = \"annual\"", "rhythm = \"yearly\"");
+        let err = format!(
+            "{:?}",
+            Pipeline::from_text("ic.toml", &bad).expect_err("refused")
+        );
+        assert!(err.contains("returns.indicators.rhythm"), "{err}");
+        assert!(err.contains("`yearly`"), "{err}");
+    }
 
     #[test]
     fn correction_marks_are_declared_per_return() {
