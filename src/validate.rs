@@ -123,7 +123,7 @@ pub fn validate(
 fn check_file(pipeline: &Pipeline, path: &Path, fallback: Period) -> FileReport {
     let period = period_of(path, fallback);
     let rel = match path.parent().and_then(|p| p.file_name()) {
-        Some(dir) if dir.to_string_lossy().parse::<Period>().is_ok() => format!(
+        Some(dir) if Period::from_folder_name(&dir.to_string_lossy()).is_some() => format!(
             "{}/{}",
             dir.to_string_lossy(),
             path.file_name()

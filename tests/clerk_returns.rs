@@ -506,3 +506,44 @@ fn the_clerk_style_writes_every_class_of_habit_over_a_year() {
         "no city_as_unit row: {rules:?}"
     );
 }
+
+/// Issue 8, item 10: `validate` applies every reading rule of `run`, on clerk-style returns in a
+/// month folder written `2025-2`: it flags exactly the cells `run` rejects, and its accounting
+/// (skipped rows included) is `run`'s.
+#[test]
+fn validate_flags_exactly_what_run_rejects_on_clerk_returns() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(
+        tmp.path(),
+        &[
+            "synth", "--style", "clerk", "--out", "in", "--months", "3", "--seed", "7",
+        ],
+    );
+    run_ok(
+        tmp.path(),
+        &[
+            "run", "--input", "in", "--out", "out", "--period", "2025-02", "-q",
+        ],
+    );
+    let issues = read_json(&tmp.path().join("out/reports/2025-02/issues.json"));
+    let from_run = error_cells(issues.as_array().unwrap());
+    assert!(!from_run.is_empty(), "the clerk month has bad rows");
+    let month = tmp.path().join("in/2025-2");
+    assert!(month.is_dir(), "the generator writes February as `2025-2`");
+    let o = zhaoshang(
+        tmp.path(),
+        &["validate", month.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let all: Vec<Value> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["issues"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(from_run, error_cells(&all));
+    let m = read_json(&tmp.path().join("out/reports/2025-02/metrics.json"));
+    assert_eq!(v["accounting"], m["accounting"]);
+    assert!(m["accounting"]["skipped_section"].as_u64().unwrap_or(0) > 0);
+}
