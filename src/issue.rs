@@ -59,8 +59,6 @@ pub enum Rule {
     SkippedRow,
     /// A row that names a project but whose unit cell names the whole city.
     CityAsUnit,
-    /// An optional value that could not be read: kept as null with its raw text.
-    UnreadableOptional,
     /// A value recovered under an assumption (an approximate amount, a date without a year, a
     /// unit taken from a note or title).
     AssumedValue,
@@ -98,7 +96,6 @@ impl Rule {
             Rule::InvalidCode => "invalid_code",
             Rule::SkippedRow => "skipped_row",
             Rule::CityAsUnit => "city_as_unit",
-            Rule::UnreadableOptional => "unreadable_optional",
             Rule::AssumedValue => "assumed_value",
             Rule::ImplausibleUnit => "implausible_unit",
             Rule::NotInReference => "not_in_reference",

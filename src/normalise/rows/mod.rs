@@ -468,20 +468,8 @@ fn convert_value(
             Ok(None) => Value::Null,
             Ok(Some(n)) => {
                 if let Some(words) = &n.approx {
-                    let raw_s = raw.clone().unwrap_or_default();
-                    ctx.issue(
-                        Severity::Warning,
-                        Rule::AssumedValue,
-                        Some(r),
-                        grid_col,
-                        Some(col),
-                        raw.clone(),
-                        format!(
-                            "“{}”填的是约数“{raw_s}”（{words}），已按{}计；请填写确切数字",
-                            col.label,
-                            crate::ingest::format_number_public(n.value)
-                        ),
-                    );
+                    let counted = crate::ingest::format_number_public(n.value);
+                    warn_approximate(ctx, r, grid_col, col, &raw, words, &counted, "数字");
                 }
                 check_amount(ctx, r, grid_col, col, n.value, raw, "")
             }
@@ -893,23 +881,37 @@ fn convert_money(
     };
     let value = parsed.value * chosen.factor_to(unit);
     if let Some(words) = &parsed.approx {
-        let raw_s = raw.clone().unwrap_or_default();
-        ctx.issue(
-            Severity::Warning,
-            Rule::AssumedValue,
-            Some(r),
-            c,
-            Some(col),
-            raw.clone(),
-            format!(
-                "“{}”填的是约数“{raw_s}”（{words}），已按{}{}计；请填写确切金额",
-                col.label,
-                crate::ingest::format_number_public(value),
-                unit.name
-            ),
-        );
+        let counted = format!("{}{}", crate::ingest::format_number_public(value), unit.name);
+        warn_approximate(ctx, r, c, col, &raw, words, &counted, "金额");
     }
     check_amount(ctx, r, c, col, value, raw, unit.name)
+}
+
+/// An approximate value (`约3亿`, `近5000万`) counted at its number: said in a warning.
+#[allow(clippy::too_many_arguments)]
+fn warn_approximate(
+    ctx: &mut Ctx,
+    r: usize,
+    c: Option<usize>,
+    col: &Column,
+    raw: &Option<String>,
+    words: &str,
+    counted: &str,
+    what: &str,
+) {
+    let raw_s = raw.clone().unwrap_or_default();
+    ctx.issue(
+        Severity::Warning,
+        Rule::AssumedValue,
+        Some(r),
+        c,
+        Some(col),
+        raw.clone(),
+        format!(
+            "“{}”填的是约数“{raw_s}”（{words}），已按{counted}计；请填写确切{what}",
+            col.label
+        ),
+    );
 }
 
 fn check_amount(
