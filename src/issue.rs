@@ -57,6 +57,8 @@ pub enum Rule {
     InvalidCode,
     /// A row skipped on purpose (blank, section, 合计, footer): severity info.
     SkippedRow,
+    /// Header cells that name no column of the return, so their column is not read: info.
+    UnreadColumn,
     /// A row that names a project but whose unit cell names the whole city.
     CityAsUnit,
     /// A value recovered under an assumption (an approximate amount, a date without a year, a
@@ -95,6 +97,7 @@ impl Rule {
             Rule::Conflict => "conflict",
             Rule::InvalidCode => "invalid_code",
             Rule::SkippedRow => "skipped_row",
+            Rule::UnreadColumn => "unread_column",
             Rule::CityAsUnit => "city_as_unit",
             Rule::AssumedValue => "assumed_value",
             Rule::ImplausibleUnit => "implausible_unit",

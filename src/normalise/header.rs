@@ -39,6 +39,8 @@ pub struct HeaderMatch {
     pub index_cols: Vec<usize>,
     /// The table's first grid column (the leftmost header cell).
     pub first_col: usize,
+    /// Header cells naming no column of the return (grid col, label): not read.
+    pub unread: Vec<(usize, String)>,
 }
 
 impl HeaderMatch {
@@ -65,6 +67,7 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
     let mut unconsumed = 0;
     let mut index_cols = Vec::new();
     let mut first_col: Option<usize> = None;
+    let mut unread: Vec<(usize, String)> = Vec::new();
     for c in 0..width {
         let top = label(sheet.get(r, c));
         let bottom = if two_rows {
@@ -156,6 +159,10 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
         if !bottom.is_empty() && !consumed {
             unconsumed += 1;
         }
+        if !consumed && !(top.is_empty() && bottom.is_empty()) {
+            let shown = if bottom.is_empty() { &top } else { &bottom };
+            unread.push((c, shown.clone()));
+        }
     }
     // `单位` sub-columns give the unit of the money column under the same group title.
     for (c, parent) in pending_units {
@@ -177,6 +184,7 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
         sub_header: two_rows && markers > 0 && unconsumed == 0,
         index_cols,
         first_col: first_col.unwrap_or(0),
+        unread,
     }
 }
 

@@ -197,6 +197,29 @@ pub fn normalise_sheet(
             filer: filer.as_ref().map(|f| f.name.clone()),
         });
     }
+    if !m.unread.is_empty() {
+        // Nothing is lost without a word: a column under an unlisted header is named.
+        let labels: Vec<&str> = m.unread.iter().map(|(_, l)| l.as_str()).collect();
+        out.issues.push(Issue {
+            severity: Severity::Info,
+            rule: Rule::UnreadColumn,
+            file: file.rel.clone(),
+            sheet: Some(sheet.name.clone()),
+            row: Some(sheet.row_number(m.header_row)),
+            cell: m
+                .unread
+                .first()
+                .map(|(c, _)| sheet.address(m.header_row, *c)),
+            column: None,
+            raw: Some(labels.join("、")),
+            message: format!(
+                "以下表头不是{}的规定列，其内容未读取：{}；如其中有应报送的内容，请改用规定的表头",
+                rt.name,
+                labels.join("、")
+            ),
+            filer: filer.as_ref().map(|f| f.name.clone()),
+        });
+    }
     rows::convert_rows(&mut out, sheet, pipeline, rt, &m, filer.as_ref());
     out.keys = out
         .records

@@ -22,17 +22,39 @@ pub const UNKNOWN_FILER: &str = "未识别单位";
 pub fn write_feedback(data: &ReportData, dir: &Path) -> Result<Vec<String>, RenderError> {
     let mut written = Vec::new();
     for q in data.filers {
-        let (skipped, issues): (Vec<&Issue>, Vec<&Issue>) =
-            sorted_issues(data.issues, Some(&q.filer))
-                .into_iter()
-                .partition(|i| i.severity == Severity::Info);
+        let mine = sorted_issues(data.issues, Some(&q.filer));
+        let skipped: Vec<&Issue> = mine
+            .iter()
+            .copied()
+            .filter(|i| i.rule == crate::issue::Rule::SkippedRow)
+            .collect();
+        let unread: Vec<&Issue> = mine
+            .iter()
+            .copied()
+            .filter(|i| i.rule == crate::issue::Rule::UnreadColumn)
+            .collect();
+        let issues: Vec<&Issue> = mine
+            .into_iter()
+            .filter(|i| i.severity != Severity::Info)
+            .collect();
         let conflicts: Vec<&Conflict> = data
             .result
             .conflicts
             .iter()
             .filter(|c| c.kept.filer == q.filer || c.other.filer == q.filer)
             .collect();
-        let summary = filer_summary(data, q, &conflicts);
+        let mut summary = filer_summary(data, q, &conflicts);
+        for u in &unread {
+            summary.push(vec![
+                text("未读取的列"),
+                text(format!(
+                    "{} / {}：{}",
+                    u.file,
+                    u.sheet.as_deref().unwrap_or(""),
+                    u.raw.as_deref().unwrap_or("")
+                )),
+            ]);
+        }
         let name = format!("{}.xlsx", file_stem(&q.filer));
         save(data, dir, &name, |wb| {
             add_sheet(wb, "汇总", &headers(SUMMARY_HEADERS), &summary, false)?;
@@ -434,7 +456,7 @@ mod tests {
         let listed = outcome
             .issues
             .iter()
-            .filter(|i| i.severity == crate::issue::Severity::Info)
+            .filter(|i| i.rule == crate::issue::Rule::SkippedRow)
             .filter(|i| i.filer.as_deref() == Some("市人才工作局"))
             .count();
         if listed == 0 {

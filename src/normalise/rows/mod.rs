@@ -881,7 +881,11 @@ fn convert_money(
     };
     let value = parsed.value * chosen.factor_to(unit);
     if let Some(words) = &parsed.approx {
-        let counted = format!("{}{}", crate::ingest::format_number_public(value), unit.name);
+        let counted = format!(
+            "{}{}",
+            crate::ingest::format_number_public(value),
+            unit.name
+        );
         warn_approximate(ctx, r, c, col, &raw, words, &counted, "金额");
     }
     check_amount(ctx, r, c, col, value, raw, unit.name)

@@ -859,3 +859,27 @@ fn count_columns_take_magnitude_words() {
     assert_eq!(o.records[0].values[1], Value::Number(12000.0));
     assert_eq!(o.records[0].values[2], Value::Number(300.0));
 }
+
+#[test]
+fn a_column_under_an_unlisted_header_is_named_not_dropped_silently() {
+    let mut head = ledger_header();
+    head.push(t("对接领导"));
+    let mut row = project("1", "甲", Cell::Number(3.0), "签约", "");
+    row.push(t("张局长"));
+    let o = run(vec![vec![t("填报单位：蓬江区")], head, row]);
+    assert_eq!(o.accounting.rows_accepted, 1);
+    let unread: Vec<&Issue> = o
+        .issues
+        .iter()
+        .filter(|i| i.rule == Rule::UnreadColumn)
+        .collect();
+    assert_eq!(unread.len(), 1);
+    assert_eq!(
+        (
+            unread[0].severity,
+            unread[0].cell.as_deref(),
+            unread[0].raw.as_deref()
+        ),
+        (Severity::Info, Some("J2"), Some("对接领导"))
+    );
+}
