@@ -240,6 +240,27 @@ pub(super) fn check_row(
                 if let (Cell::Number(x), Some(base), true) =
                     (cell(value_c), entry.base, is_percent(&entry.unit))
                 {
+                    if percent_cell_value(x, base, target).is_none()
+                        && x > 0.0
+                        && x < 1.0
+                        && base.min(target) <= 0.0
+                    {
+                        // Base and target cannot tell a percent-formatted cell: flag it.
+                        out.push(Finding {
+                            severity: Severity::Warning,
+                            rule: Rule::AssumedValue,
+                            column: value_c,
+                            raw: Some(fmt((x * 1e12).round() / 1e12)),
+                            message: format!(
+                                "{head}的“{}”单元格存储值为{}（小于1），已按{}%读取；如单元格设为百分比格式（显示为{}%），请改填显示的数值（如“{}%”）后重新报送",
+                                label(value_c),
+                                fmt((x * 1e12).round() / 1e12),
+                                fmt((x * 1e12).round() / 1e12),
+                                fmt((x * 100.0 * 1e9).round() / 1e9),
+                                fmt((x * 100.0 * 1e9).round() / 1e9)
+                            ),
+                        });
+                    }
                     if let Some(v) = percent_cell_value(x, base, target) {
                         values[value_c] = Value::Text(fmt(v));
                         out.push(Finding {
@@ -447,6 +468,31 @@ mod tests {
             ]
         );
         assert!(message(&o, "C3").contains("2020—2023年"));
+    }
+
+    #[test]
+    fn a_small_number_in_a_percent_indicator_whose_base_and_target_cannot_tell_is_flagged() {
+        // Indicator 20 (base 0 %, target 0 %): 0.03 may be 0.03 % or a cell shown as 3.00 %.
+        let (p, o) = indicator_return(vec![[
+            t("20"),
+            e(),
+            Cell::Number(2023.0),
+            Cell::Number(0.03),
+        ]]);
+        assert_eq!(o.records.len(), 1, "{:?}", o.issues);
+        let v = p
+            .return_type("indicators")
+            .unwrap()
+            .column_index("value")
+            .unwrap();
+        assert_eq!(o.records[0].values[v], Value::Text("0.03".into()));
+        let flag = o
+            .issues
+            .iter()
+            .find(|i| i.rule == Rule::AssumedValue)
+            .expect("flagged");
+        assert_eq!(flag.cell.as_deref(), Some("D3"));
+        assert!(flag.message.contains("3%"), "{}", flag.message);
     }
 
     #[test]
