@@ -5,16 +5,6 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 use std::path::{Path, PathBuf};
 
-/// The tables a query can name.
-pub const TABLES: [&str; 6] = [
-    "projects",
-    "projects_current",
-    "talent",
-    "rejects",
-    "metrics",
-    "changes",
-];
-
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     #[error("No dataset under `{}` (run `zhaoshang run --out {}` first)", path.display(), out.display())]
@@ -25,8 +15,18 @@ pub enum QueryError {
         #[source]
         source: PolarsError,
     },
-    #[error("The query failed")]
-    Sql(#[source] PolarsError),
+    #[error("The query failed (tables in this dataset: {})", tables.join(", "))]
+    Sql {
+        tables: Vec<String>,
+        #[source]
+        source: PolarsError,
+    },
+    #[error("Failed to list the tables under `{}`", path.display())]
+    List {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("Failed to write `{}`", path.display())]
     Write {
         path: PathBuf,
@@ -44,13 +44,22 @@ pub fn query(out: &Path, sql: &str) -> Result<DataFrame, QueryError> {
             out: out.to_path_buf(),
         });
     }
-    let ctx = SQLContext::new();
-    let mut ctx = ctx;
-    for table in TABLES {
+    // Every table the run wrote (each pipeline declares its own: projects, events_current,
+    // indicators_current …), in name order.
+    let mut tables: Vec<String> = std::fs::read_dir(&root)
+        .map_err(|source| QueryError::List {
+            path: root.clone(),
+            source,
+        })?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    tables.sort();
+    let mut ctx = SQLContext::new();
+    for table in &tables {
         let dir = root.join(table);
-        if !dir.is_dir() {
-            continue;
-        }
         let glob = dir.join("**").join("*.parquet");
         let args = ScanArgsParquet {
             hive_options: HiveOptions {
@@ -61,14 +70,14 @@ pub fn query(out: &Path, sql: &str) -> Result<DataFrame, QueryError> {
         };
         let lf = LazyFrame::scan_parquet(PlRefPath::new(glob.to_string_lossy().as_ref()), args)
             .map_err(|source| QueryError::Scan {
-                table: table.into(),
+                table: table.clone(),
                 source,
             })?;
         ctx.register(table, lf);
     }
     ctx.execute(sql)
         .and_then(|lf| lf.collect())
-        .map_err(QueryError::Sql)
+        .map_err(|source| QueryError::Sql { tables, source })
 }
 
 fn cell(v: AnyValue) -> String {

@@ -131,4 +131,34 @@ fn every_figure_of_generated_zhenjiang_returns_matches_the_generator() {
         failures.len(),
         failures.join("\n")
     );
+
+    // Every table the pipeline's run wrote can be queried, and a wrong name lists them.
+    let o = run_ok(
+        tmp.path(),
+        &[
+            "query",
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+            "SELECT COUNT(*) AS n FROM events_current",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.to_string().contains("\"n\""), "{v}");
+    let o = zhaoshang(
+        tmp.path(),
+        &[
+            "query",
+            "--out",
+            out.to_str().unwrap(),
+            "SELECT * FROM nowhere",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("events_current") && err.contains("enterprises_current"),
+        "{err}"
+    );
 }
