@@ -461,6 +461,9 @@ impl MoneyUnit {
     /// Parses a unit word: 亿元/亿, 万元/万, 千元, 元.
     pub fn parse(word: &str) -> Option<MoneyUnit> {
         let w = crate::text::compact(word);
+        // `(亿元)` after a number, `3个亿` as clerks say it.
+        let w = w.trim_start_matches('(').trim_end_matches(')');
+        let w = w.strip_prefix('个').unwrap_or(w);
         let w = w.trim_start_matches("人民币");
         let w = w.strip_suffix("/年").unwrap_or(w);
         let w = w.strip_suffix("人民币").unwrap_or(w);
@@ -611,6 +614,16 @@ impl ReturnType {
         if let Some(&i) = self.spellings.get(base) {
             return Some((i, inner.map(str::to_string)));
         }
+        // A money unit written after the label without parentheses: `计划总投资/万元`,
+        // `总投资万元`, `计划总投资_亿元`.
+        for unit in MoneyUnit::ALL {
+            if let Some(rest) = label.strip_suffix(unit.name) {
+                let rest = rest.trim_end_matches(['/', '_', '-', ':']);
+                if let Some(&i) = self.spellings.get(rest) {
+                    return Some((i, Some(unit.name.to_string())));
+                }
+            }
+        }
         None
     }
 }
@@ -703,11 +716,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_money_unit_after_a_header_without_parentheses_is_its_unit() {
+        let p = Pipeline::embedded_default().unwrap();
+        let rt = p.return_type("project_ledger").unwrap();
+        let inv = rt.column_index("planned_investment_yi").unwrap();
+        for (label, unit) in [
+            ("计划总投资/万元", "万元"),
+            ("总投资万元", "万元"),
+            ("计划总投资_亿元", "亿元"),
+            ("计划总投资(万元)", "万元"),
+        ] {
+            assert_eq!(
+                rt.match_header(&crate::text::header_label(label)),
+                Some((inv, Some(unit.to_string()))),
+                "{label}"
+            );
+        }
+    }
+
+    #[test]
     fn money_units_convert() {
         let wan = MoneyUnit::parse("万元").unwrap();
         let yi = MoneyUnit::parse("亿").unwrap();
         assert!((wan.factor_to(yi) - 1e-4).abs() < 1e-15);
         assert_eq!(MoneyUnit::parse("万元/年").unwrap().name, "万元");
+        assert_eq!(MoneyUnit::parse("（亿元）").unwrap().name, "亿元");
+        assert_eq!(MoneyUnit::parse("个亿").unwrap().name, "亿元");
         assert!(MoneyUnit::parse("亩").is_none());
     }
 
