@@ -240,7 +240,7 @@ fn convert_row(
             county_col,
             raw.clone(),
             format!(
-                "本行填写了项目，但“{}”填的是“{}”（全市），无法确定项目所在的{}；请填写具体的{}（如{}）",
+                "本行填写了项目，但“{}”填的是“{}”，指的是全市，无法确定项目所在的{}，本行未计入；请填写具体的{}（如{}）",
                 county_col.map(|c| c.label.as_str()).unwrap_or(""),
                 raw.unwrap_or_default(),
                 pipeline.unit_label,
