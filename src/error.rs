@@ -53,6 +53,9 @@ pub enum FileError {
     Empty { path: PathBuf },
     #[error("`{}` is not a spreadsheet (.{ext})", path.display())]
     NotSpreadsheet { path: PathBuf, ext: String },
+    /// The reading library panicked on this file; the run went on with the others.
+    #[error("Reading `{}` crashed the spreadsheet reader: {message}", path.display())]
+    ReaderPanic { path: PathBuf, message: String },
 }
 
 impl FileError {
@@ -75,6 +78,9 @@ impl FileError {
             FileError::Empty { .. } => "文件为空，请重新报送".to_string(),
             FileError::NotSpreadsheet { ext, .. } => {
                 format!("文件类型（.{ext}）不是电子表格，请以xlsx格式报送")
+            }
+            FileError::ReaderPanic { .. } => {
+                "文件内容异常，无法读取（可能已损坏），请用Excel另存为.xlsx后重新报送".to_string()
             }
         }
     }

@@ -77,7 +77,22 @@ pub fn discover(root: &Path) -> std::io::Result<Discovery> {
 }
 
 fn walk(dir: &Path, rel_dir: &str, period: Period, d: &mut Discovery) -> std::io::Result<()> {
-    let mut entries: Vec<_> = fs_err::read_dir(dir)?.collect::<Result<_, _>>()?;
+    // An unreadable subfolder is named and skipped; the rest of the month is read.
+    let listed = fs_err::read_dir(dir).and_then(|it| it.collect::<Result<Vec<_>, _>>());
+    let mut entries = match listed {
+        Ok(entries) => entries,
+        Err(e) => {
+            d.ignored.push(IgnoredFile {
+                rel: format!("{rel_dir}/"),
+                reason: format!(
+                    "文件夹无法读取（{}），其中的文件未读取；请检查文件夹权限",
+                    e.kind()
+                ),
+                period: Some(period),
+            });
+            return Ok(());
+        }
+    };
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name().to_string_lossy().to_string();
@@ -99,8 +114,42 @@ fn walk(dir: &Path, rel_dir: &str, period: Period, d: &mut Discovery) -> std::io
             });
             continue;
         }
-        if path.is_dir() {
+        // Only regular files and real folders: a link to a folder is not followed (no loops),
+        // and a FIFO, device or socket is never opened (it could hang or never end).
+        let Ok(kind) = e.file_type() else {
+            d.ignored.push(IgnoredFile {
+                rel,
+                reason: "无法读取文件信息，未读取".into(),
+                period: Some(period),
+            });
+            continue;
+        };
+        if kind.is_dir() {
             walk(&path, &rel, period, d)?;
+            continue;
+        }
+        let regular = if kind.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => {
+                    d.ignored.push(IgnoredFile {
+                        rel: format!("{rel}/"),
+                        reason: "指向其他文件夹的链接，未读取；请把报表直接放在月份文件夹内".into(),
+                        period: Some(period),
+                    });
+                    continue;
+                }
+                Ok(m) => m.is_file(),
+                Err(_) => false,
+            }
+        } else {
+            kind.is_file()
+        };
+        if !regular {
+            d.ignored.push(IgnoredFile {
+                rel,
+                reason: "不是普通文件（管道、设备、失效链接等），未读取".into(),
+                period: Some(period),
+            });
             continue;
         }
         let ext = path
@@ -128,6 +177,33 @@ mod tests {
         let p = root.join(rel);
         fs_err::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
         fs_err::write(p, b"x").expect("write");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read_and_folder_links_are_not_followed() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        touch(root, "2025-07/蓬江区.xlsx");
+        let month = root.join("2025-07");
+        // A folder link back to the month (a loop), a FIFO and a link to a device.
+        std::os::unix::fs::symlink(&month, month.join("loop")).expect("symlink");
+        let fifo = month.join("pipe.xlsx");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        std::os::unix::fs::symlink("/dev/zero", month.join("zero.xlsx")).expect("symlink");
+        let d = discover(root).expect("discover");
+        let files: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(files, ["2025-07/蓬江区.xlsx"]);
+        let ignored: Vec<&str> = d.ignored.iter().map(|i| i.rel.as_str()).collect();
+        assert!(ignored.contains(&"2025-07/loop/"), "{ignored:?}");
+        assert!(ignored.contains(&"2025-07/zero.xlsx"), "{ignored:?}");
+        if made {
+            assert!(ignored.contains(&"2025-07/pipe.xlsx"), "{ignored:?}");
+        }
     }
 
     #[test]

@@ -228,6 +228,21 @@ struct StageClock {
     normalise: AtomicU64,
 }
 
+/// Runs `work` on one file, turning a panic into that file's [`FileError::ReaderPanic`].
+fn isolate<T>(f: &InputFile, work: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        Err(FileError::ReaderPanic {
+            path: f.path.clone(),
+            message,
+        })
+    })
+}
+
 fn read_one(
     f: &InputFile,
     pipeline: &Pipeline,
@@ -249,14 +264,15 @@ fn read_one(
         }
     }
     let t = Instant::now();
-    let wb = ingest::read_file(f);
+    // A panic inside the reading library on one file is that file's error, never the run's.
+    let wb = isolate(f, || ingest::read_file(f));
     spent
         .read
         .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
     let t = Instant::now();
-    let result = wb.map(|wb| {
-        let sheets = normalise::normalise_workbook(f, &wb, pipeline);
-        (wb.sha256, wb.bytes, sheets)
+    let result = wb.and_then(|wb| {
+        let sheets = isolate(f, || Ok(normalise::normalise_workbook(f, &wb, pipeline)))?;
+        Ok((wb.sha256, wb.bytes, sheets))
     });
     spent
         .normalise
@@ -849,4 +865,27 @@ fn write_period(
 /// The input folder used when `--input` is not given.
 pub fn default_input() -> &'static Path {
     Path::new("fixtures/returns")
+}
+
+#[cfg(test)]
+mod isolation_tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_reading_one_file_is_that_files_error() {
+        let f = InputFile {
+            path: "2025-07/坏文件.xlsx".into(),
+            rel: "2025-07/坏文件.xlsx".into(),
+            period: "2025-07".parse().expect("a month"),
+        };
+        let got: Result<(), FileError> = isolate(&f, || panic!("no entry found for key"));
+        match got {
+            Err(e @ FileError::ReaderPanic { .. }) => {
+                assert!(e.to_string().contains("no entry found for key"));
+                assert!(e.reason_zh().contains("另存为.xlsx"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(isolate(&f, || Ok(3)).ok(), Some(3));
+    }
 }
