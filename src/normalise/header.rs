@@ -159,7 +159,7 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
         if !bottom.is_empty() && !consumed {
             unconsumed += 1;
         }
-        if !consumed && !(top.is_empty() && bottom.is_empty()) {
+        if !consumed && (!top.is_empty() || !bottom.is_empty()) {
             let shown = if bottom.is_empty() { &top } else { &bottom };
             unread.push((c, shown.clone()));
         }

@@ -357,7 +357,7 @@ impl Vocabulary {
             for (alias, &i) in &self.lookup {
                 if alias.len() < rest.len()
                     && rest.starts_with(alias.as_str())
-                    && best.map_or(true, |(end, _)| start + alias.len() > end)
+                    && best.is_none_or(|(end, _)| start + alias.len() > end)
                 {
                     best = Some((start + alias.len(), i));
                 }

@@ -335,7 +335,7 @@ pub(crate) fn dress(
     // 项目编号 in even months only, for one county.
     if county == Some(plan.id_county) {
         let has = col_index(st, &Col::Key("project_id"));
-        if m % 2 == 0 && has.is_none() {
+        if m.is_multiple_of(2) && has.is_none() {
             let at = usize::from(st.cols.first() == Some(&Col::Seq));
             let h = r
                 .ledger_spellings
@@ -351,7 +351,7 @@ pub(crate) fn dress(
             }
         }
         cases.push(Case::file(
-            if m % 2 == 0 {
+            if m.is_multiple_of(2) {
                 "id_column_present"
             } else {
                 "id_column_absent"
