@@ -1,21 +1,32 @@
 //! Text normalisation shared by every stage: NFKC, space removal, identity keys.
 
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+/// NFKC of `s`, borrowed when `s` is already in NFKC (most cells: plain Chinese and ASCII),
+/// which the quick check tells without normalising.
+fn nfkc_cow(s: &str) -> Cow<'_, str> {
+    if is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfkc().collect())
+    }
+}
 
 /// NFKC-normalise and trim (full-width digits, letters and parentheses become ASCII; U+3000 becomes a space).
 pub fn nfkc(s: &str) -> String {
-    s.nfkc().collect::<String>().trim().to_string()
+    nfkc_cow(s).trim().to_string()
 }
 
 /// NFKC and remove every whitespace character: the form header spellings and vocabulary
 /// aliases are compared in.
 pub fn compact(s: &str) -> String {
-    s.nfkc().filter(|c| !c.is_whitespace()).collect()
+    nfkc_cow(s).chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// The identity form of DESIGN §3: NFKC, trim, collapse inner whitespace, ASCII lower case.
 pub fn identity_key(s: &str) -> String {
-    let n: String = s.nfkc().collect();
+    let n = nfkc_cow(s);
     let mut out = String::with_capacity(n.len());
     for word in n.split_whitespace() {
         if !out.is_empty() {
