@@ -86,7 +86,10 @@ impl Ctx<'_> {
 
 /// Lists a skipped row (severity info) and counts it.
 fn skip(ctx: &mut Ctx, r: usize, kind: RowKind, first_text: Option<String>) {
-    let required = required_labels(ctx.out, ctx.pipeline);
+    let required = match kind {
+        RowKind::NoContent => required_labels(ctx.out, ctx.pipeline),
+        _ => String::new(),
+    };
     let acc = &mut ctx.out.accounting;
     acc.rows_skipped += 1;
     let text = first_text.clone().unwrap_or_default();

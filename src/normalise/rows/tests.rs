@@ -415,6 +415,16 @@ fn bool_tags_and_credit_codes_are_read_or_rejected_in_place() {
     );
 }
 
+/// Index of a canonical column of the built-in ledger return.
+fn ledger_column(name: &str) -> usize {
+    Pipeline::embedded_default()
+        .unwrap()
+        .return_type("project_ledger")
+        .unwrap()
+        .column_index(name)
+        .unwrap()
+}
+
 fn ledger_header() -> Vec<Cell> {
     [
         "序号",
@@ -578,10 +588,8 @@ fn a_project_row_whose_unit_names_the_whole_city_is_rejected_not_skipped() {
 
 #[test]
 fn progress_sentences_give_a_stage_by_keywords_and_are_kept() {
-    let p = Pipeline::embedded_default().unwrap();
-    let rt = p.return_type("project_ledger").unwrap();
-    let stage = rt.column_index("stage").unwrap();
-    let note = rt.column_index("progress_note").unwrap();
+    let stage = ledger_column("stage");
+    let note = ledger_column("progress_note");
     let o = run(vec![
         vec![t("填报单位：蓬江区")],
         ledger_header(),
@@ -632,9 +640,7 @@ fn progress_sentences_give_a_stage_by_keywords_and_are_kept() {
 
 #[test]
 fn an_unreadable_optional_value_becomes_null_with_a_warning_and_the_row_counts() {
-    let p = Pipeline::embedded_default().unwrap();
-    let rt = p.return_type("project_ledger").unwrap();
-    let started = rt.column_index("started_date").unwrap();
+    let started = ledger_column("started_date");
     let mut row = project("1", "甲", Cell::Number(3.0), "签约", "");
     row[7] = t("年底前");
     let o = run(vec![vec![t("填报单位：蓬江区")], ledger_header(), row]);
@@ -658,9 +664,7 @@ fn an_unreadable_optional_value_becomes_null_with_a_warning_and_the_row_counts()
 
 #[test]
 fn a_note_naming_two_units_applies_its_money_unit_to_every_amount() {
-    let p = Pipeline::embedded_default().unwrap();
-    let rt = p.return_type("project_ledger").unwrap();
-    let inv = rt.column_index("planned_investment_yi").unwrap();
+    let inv = ledger_column("planned_investment_yi");
     let mut head = ledger_header();
     head[4] = t("计划总投资");
     let o = run(vec![
@@ -684,9 +688,7 @@ fn a_note_naming_two_units_applies_its_money_unit_to_every_amount() {
 
 #[test]
 fn a_unit_at_the_header_right_end_or_over_a_group_applies() {
-    let p = Pipeline::embedded_default().unwrap();
-    let rt = p.return_type("project_ledger").unwrap();
-    let inv = rt.column_index("planned_investment_yi").unwrap();
+    let inv = ledger_column("planned_investment_yi");
     let mut head = ledger_header();
     head[4] = t("计划总投资");
     head.push(t("单位：万元"));
@@ -735,9 +737,7 @@ fn a_unit_at_the_header_right_end_or_over_a_group_applies() {
 
 #[test]
 fn a_column_implausible_in_its_default_unit_is_read_in_the_unit_that_fits_and_reported_once() {
-    let p = Pipeline::embedded_default().unwrap();
-    let rt = p.return_type("project_ledger").unwrap();
-    let inv = rt.column_index("planned_investment_yi").unwrap();
+    let inv = ledger_column("planned_investment_yi");
     let mut head = ledger_header();
     head[4] = t("计划总投资");
     let o = run(vec![
@@ -781,9 +781,7 @@ fn a_column_implausible_in_its_default_unit_is_read_in_the_unit_that_fits_and_re
 
 #[test]
 fn approximate_amounts_count_at_their_number_with_a_warning() {
-    let p = Pipeline::embedded_default().unwrap();
-    let rt = p.return_type("project_ledger").unwrap();
-    let inv = rt.column_index("planned_investment_yi").unwrap();
+    let inv = ledger_column("planned_investment_yi");
     let o = run(vec![
         vec![t("填报单位：蓬江区")],
         ledger_header(),
@@ -813,9 +811,7 @@ fn approximate_amounts_count_at_their_number_with_a_warning() {
 
 #[test]
 fn a_date_without_a_year_is_the_returns_year_and_one_after_its_month_is_flagged() {
-    let p = Pipeline::embedded_default().unwrap();
-    let rt = p.return_type("project_ledger").unwrap();
-    let signed = rt.column_index("signed_date").unwrap();
+    let signed = ledger_column("signed_date");
     let with_date = |no: &str, date: Cell| {
         let mut row = project(no, no, Cell::Number(3.0), "签约", "");
         row[6] = date;
