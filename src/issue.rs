@@ -72,6 +72,10 @@ pub enum Rule {
     YearOutsidePlan,
     /// Two returns of one filer in one month: which one is in effect.
     DuplicateReturn,
+    /// A sheet that could not be read; the workbook's other sheets were.
+    UnreadableSheet,
+    /// Bytes of a text file (CSV) that are no character in the encoding it was read in.
+    UndecodableText,
 }
 
 impl Rule {
@@ -104,6 +108,8 @@ impl Rule {
             Rule::NotInReference => "not_in_reference",
             Rule::YearOutsidePlan => "year_outside_plan",
             Rule::DuplicateReturn => "duplicate_return",
+            Rule::UnreadableSheet => "unreadable_sheet",
+            Rule::UndecodableText => "undecodable_text",
         }
     }
 }

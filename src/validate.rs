@@ -137,7 +137,7 @@ fn check_file(pipeline: &Pipeline, path: &Path, fallback: Period) -> FileReport 
         rel: rel.clone(),
         period,
     };
-    match ingest::read_file(&file) {
+    match ingest::read_file(&file, &ingest::ReadLimits::default()) {
         Ok(wb) => {
             let sheets = normalise::normalise_workbook(&file, &wb, pipeline);
             let mut accounting = Accounting::default();

@@ -101,10 +101,30 @@ pub struct Workbook {
     pub sha256: String,
     pub bytes: u64,
     pub sheets: Vec<Sheet>,
+    /// What reading noticed and the filer should hear: a sheet that could not be read (the
+    /// others were), bytes that are no text in a CSV, …
+    pub notes: Vec<ReadNote>,
+}
+
+/// Something reading noticed in one sheet (or about a sheet it could not read), located.
+/// `normalise` turns it into an [`crate::issue::Issue`] of that sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadNote {
+    pub sheet: String,
+    pub severity: crate::issue::Severity,
+    pub rule: crate::issue::Rule,
+    /// 1-based spreadsheet row.
+    pub row: Option<u32>,
+    /// A1 address.
+    pub cell: Option<String>,
+    pub raw: Option<String>,
+    /// In Chinese: what happened and what the filer should do.
+    pub message: String,
 }
 
 /// Reads a return file. Never panics on bad input: every failure is a [`FileError`].
-pub fn read_file(file: &InputFile) -> Result<Workbook, FileError> {
+pub fn read_file(file: &InputFile, limits: &super::ReadLimits) -> Result<Workbook, FileError> {
+    let _ = limits;
     let bytes = fs_err::read(&file.path).map_err(|source| FileError::Io {
         path: file.path.clone(),
         source,
@@ -129,6 +149,7 @@ pub fn read_file(file: &InputFile) -> Result<Workbook, FileError> {
         sha256,
         bytes: bytes.len() as u64,
         sheets,
+        notes: Vec::new(),
     })
 }
 

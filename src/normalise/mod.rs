@@ -92,6 +92,27 @@ pub struct SheetOutcome {
 }
 
 /// Normalises every sheet of a workbook.
+impl SheetOutcome {
+    /// The outcome of a sheet before anything is read from it.
+    pub fn empty(file: &InputFile, sheet: &str) -> SheetOutcome {
+        SheetOutcome {
+            file: file.rel.clone(),
+            period: file.period,
+            sheet: sheet.to_string(),
+            return_id: None,
+            filer: None,
+            header_row: None,
+            accounting: Accounting::default(),
+            records: Vec::new(),
+            issues: Vec::new(),
+            keys: Vec::new(),
+            filed_on: None,
+            correction: None,
+            supplement: None,
+        }
+    }
+}
+
 pub fn normalise_workbook(
     file: &InputFile,
     wb: &Workbook,
@@ -104,10 +125,36 @@ pub fn normalise_workbook(
         .find_map(|s| filer::filer_from_cells(s, header::HEADER_SEARCH_ROWS, pipeline))
         .and_then(|(f, _)| f)
         .or_else(|| filer::filer_from_file_name(&file.rel, pipeline));
-    wb.sheets
+    let mut out: Vec<SheetOutcome> = wb
+        .sheets
         .iter()
         .map(|s| normalise_sheet(file, s, pipeline, workbook_filer.as_ref()))
-        .collect()
+        .collect();
+    // What reading noticed: into its sheet's outcome, or an outcome of its own for a sheet that
+    // could not be read at all.
+    for note in &wb.notes {
+        let issue = Issue {
+            severity: note.severity,
+            rule: note.rule,
+            file: file.rel.clone(),
+            sheet: Some(note.sheet.clone()),
+            row: note.row,
+            cell: note.cell.clone(),
+            column: None,
+            raw: note.raw.clone(),
+            message: note.message.clone(),
+            filer: workbook_filer.as_ref().map(|f| f.name.clone()),
+        };
+        match out.iter_mut().find(|o| o.sheet == note.sheet) {
+            Some(o) => o.issues.push(issue),
+            None => {
+                let mut o = SheetOutcome::empty(file, &note.sheet);
+                o.issues.push(issue);
+                out.push(o);
+            }
+        }
+    }
+    out
 }
 
 pub fn normalise_sheet(
@@ -116,21 +163,7 @@ pub fn normalise_sheet(
     pipeline: &Pipeline,
     workbook_filer: Option<&Filer>,
 ) -> SheetOutcome {
-    let mut out = SheetOutcome {
-        file: file.rel.clone(),
-        period: file.period,
-        sheet: sheet.name.clone(),
-        return_id: None,
-        filer: None,
-        header_row: None,
-        accounting: Accounting::default(),
-        records: Vec::new(),
-        issues: Vec::new(),
-        keys: Vec::new(),
-        filed_on: None,
-        correction: None,
-        supplement: None,
-    };
+    let mut out = SheetOutcome::empty(file, &sheet.name);
     let Some(m) = header::recognise(sheet, pipeline) else {
         let non_empty = sheet
             .rows

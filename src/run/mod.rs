@@ -265,7 +265,7 @@ fn read_one(
     }
     let t = Instant::now();
     // A panic inside the reading library on one file is that file's error, never the run's.
-    let wb = isolate(f, || ingest::read_file(f));
+    let wb = isolate(f, || ingest::read_file(f, &ingest::ReadLimits::default()));
     spent
         .read
         .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
