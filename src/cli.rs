@@ -30,6 +30,62 @@ pub enum Command {
     Query(QueryArgs),
     /// Write a year of generated, deliberately messy returns (and their expected figures).
     Synth(SynthArgs),
+    /// Internal: reads files for a run in a separate process (started by `run` and
+    /// `validate`; speaks postcard frames on stdin/stdout).
+    #[command(name = "read-worker", hide = true)]
+    ReadWorker,
+}
+
+/// Limits for reading one file; each overrides the pipeline file's `[limits]`. A file that
+/// hits one is listed as unreadable (naming the limit) and the run goes on.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LimitArgs {
+    /// Largest file read, in MB [pipeline default: 50].
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_file_mb: Option<u64>,
+    /// Most a zip-based workbook (xlsx, ods) may inflate to, in MB [default: 512].
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_inflated_mb: Option<u64>,
+    /// Most cells one sheet may hold [default: 2000000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_cells: Option<u64>,
+    /// Most memory reading one file may take, in MB [default: 384].
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_memory_mb: Option<u64>,
+    /// Longest reading one file may take, in seconds [default: 60].
+    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
+    pub max_seconds: Option<f64>,
+    /// Read files in this process instead of in worker processes (no memory or time limit
+    /// is then enforced; for debugging).
+    #[arg(long)]
+    pub in_process: bool,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("`{s}` is not a positive number of seconds")),
+    }
+}
+
+impl LimitArgs {
+    /// How files are read: in workers started from this binary, under these limits.
+    pub fn reading(&self) -> run::Reading {
+        run::Reading {
+            worker_exe: if self.in_process {
+                None
+            } else {
+                std::env::current_exe().ok()
+            },
+            overrides: crate::ingest::LimitOverrides {
+                max_file_mb: self.max_file_mb,
+                max_inflated_mb: self.max_inflated_mb,
+                max_cells: self.max_cells,
+                max_memory_mb: self.max_memory_mb,
+                max_seconds: self.max_seconds,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +102,8 @@ pub struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -110,6 +168,8 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +194,12 @@ pub struct SynthArgs {
     /// clerks really fill them; expected.json then also lists every skipped row).
     #[arg(long, value_enum, default_value_t = SynthStyleArg::Plain)]
     pub style: SynthStyleArg,
+    /// With `--style bulk`: the number of ledger rows of the one month written.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub rows: u64,
+    /// With `--style bulk`: every row rejected (an amount of `待定`) instead of accepted.
+    #[arg(long)]
+    pub rejected: bool,
 }
 
 /// `synth --style`.
@@ -141,6 +207,8 @@ pub struct SynthArgs {
 pub enum SynthStyleArg {
     Plain,
     Clerk,
+    /// One month of `--rows` simple CSV ledger rows (the cost benchmark).
+    Bulk,
 }
 
 /// `--period`: one month or an inclusive range.
@@ -197,6 +265,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Synth(args) => crate::synth_cmd::run(args),
         Command::Validate(args) => cmd_validate(args),
         Command::Query(args) => cmd_query(args),
+        Command::ReadWorker => Ok(run::worker::serve()),
     }
 }
 
@@ -228,6 +297,7 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<i32> {
         periods,
         no_cache: args.no_cache,
         progress: !args.quiet,
+        reading: args.limits.reading(),
     };
     let outcomes = run::run_with(
         &pipeline,
@@ -428,7 +498,8 @@ fn cmd_validate(args: ValidateArgs) -> anyhow::Result<i32> {
             month: 1,
         })
     });
-    let report = crate::validate::validate(&pipeline, &args.paths, fallback)?;
+    let report =
+        crate::validate::validate(&pipeline, &args.paths, fallback, &args.limits.reading())?;
     match args.format {
         Format::Text => print!("{}", crate::validate::to_text(&report)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),

@@ -290,15 +290,17 @@ pub fn run(args: SynthArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let reference = reference(&pipeline)?;
+    let style = match args.style {
+        crate::cli::SynthStyleArg::Plain => crate::synth::SynthStyle::Plain,
+        crate::cli::SynthStyleArg::Clerk => crate::synth::SynthStyle::Clerk,
+        crate::cli::SynthStyleArg::Bulk => return bulk(&reference, &args),
+    };
     let opts = SynthOptions {
         year: args.year,
         months: args.months,
         scale: args.scale,
         seed: args.seed,
-        style: match args.style {
-            crate::cli::SynthStyleArg::Plain => crate::synth::SynthStyle::Plain,
-            crate::cli::SynthStyleArg::Clerk => crate::synth::SynthStyle::Clerk,
-        },
+        style,
     };
     let summary = crate::synth::generate(&reference, &opts, &args.out)
         .with_context(|| format!("Failed to generate returns into `{}`", args.out.display()))?;
@@ -308,6 +310,20 @@ pub fn run(args: SynthArgs) -> anyhow::Result<i32> {
         summary.projects,
         args.out.display(),
         summary.expected_path.display()
+    );
+    Ok(0)
+}
+
+/// `--style bulk`: one month of `--rows` rows for the cost benchmark.
+fn bulk(reference: &SynthReference, args: &SynthArgs) -> anyhow::Result<i32> {
+    let files = crate::synth::bulk::generate(reference, args.year, args.rows, args.rejected, &args.out)
+        .with_context(|| format!("Failed to generate returns into `{}`", args.out.display()))?;
+    println!(
+        "wrote {files} files ({} {} rows, {}-01) into {}",
+        args.rows,
+        if args.rejected { "rejected" } else { "accepted" },
+        args.year,
+        args.out.display()
     );
     Ok(0)
 }

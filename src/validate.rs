@@ -3,9 +3,9 @@
 //! a county runs before sending.
 
 use crate::error::FileError;
-use crate::ingest::{self, InputFile, EXTENSIONS};
+use crate::ingest::{InputFile, EXTENSIONS};
 use crate::issue::{Issue, Rule, Severity};
-use crate::normalise::{self, Accounting};
+use crate::normalise::Accounting;
 use crate::period::Period;
 use crate::pipeline::Pipeline;
 use serde::Serialize;
@@ -55,14 +55,24 @@ fn period_of(path: &Path, fallback: Period) -> Period {
         .unwrap_or(fallback)
 }
 
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_dir() {
+/// Return files under `path`: only regular files (a FIFO or device named .xlsx is never
+/// opened), folders searched recursively without following folder links.
+fn collect(path: &Path, given: bool, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let meta = fs_err::symlink_metadata(path)?;
+    // A path given on the command line is followed if it is a link; links met inside folders
+    // are not followed into (a loop would read the same files again and again).
+    let meta = if meta.file_type().is_symlink() && given {
+        fs_err::metadata(path)?
+    } else {
+        meta
+    };
+    if meta.is_dir() {
         let mut entries: Vec<_> = fs_err::read_dir(path)?.collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let name = e.file_name().to_string_lossy().to_string();
             if !name.starts_with('.') && !name.starts_with("~$") {
-                collect(&e.path(), out)?;
+                collect(&e.path(), false, out)?;
             }
         }
     } else {
@@ -70,7 +80,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        if EXTENSIONS.contains(&ext.as_str()) {
+        let regular = meta.is_file()
+            || (meta.file_type().is_symlink()
+                && std::fs::metadata(path).is_ok_and(|m| m.is_file()));
+        if EXTENSIONS.contains(&ext.as_str()) && regular {
             out.push(path.to_path_buf());
         }
     }
@@ -82,6 +95,7 @@ pub fn validate(
     pipeline: &Pipeline,
     paths: &[PathBuf],
     fallback: Period,
+    reading: &crate::run::Reading,
 ) -> std::io::Result<ValidationReport> {
     let mut files = Vec::new();
     for p in paths {
@@ -91,15 +105,20 @@ pub fn validate(
                 format!("`{}` does not exist", p.display()),
             ));
         }
-        collect(p, &mut files)?;
+        collect(p, true, &mut files)?;
     }
-    let reports: Vec<FileReport> = {
-        use rayon::prelude::*;
-        files
-            .par_iter()
-            .map(|path| check_file(pipeline, path, fallback))
-            .collect()
-    };
+    let inputs: Vec<InputFile> = files.iter().map(|p| input_file(p, fallback)).collect();
+    // The same reading as `run` (workers, limits), without the parse cache.
+    let read = crate::run::read_files(
+        &inputs,
+        pipeline,
+        None,
+        false,
+        false,
+        reading,
+        &mut crate::run::Timings::default(),
+    );
+    let reports: Vec<FileReport> = read.into_iter().map(file_report).collect();
     let mut accounting = Accounting::default();
     for r in &reports {
         accounting.add(&r.accounting);
@@ -120,7 +139,8 @@ pub fn validate(
     })
 }
 
-fn check_file(pipeline: &Pipeline, path: &Path, fallback: Period) -> FileReport {
+/// The file as `run` would name it: `<month folder>/<name>` when it lies in one.
+fn input_file(path: &Path, fallback: Period) -> InputFile {
     let period = period_of(path, fallback);
     let rel = match path.parent().and_then(|p| p.file_name()) {
         Some(dir) if Period::from_folder_name(&dir.to_string_lossy()).is_some() => format!(
@@ -132,14 +152,18 @@ fn check_file(pipeline: &Pipeline, path: &Path, fallback: Period) -> FileReport 
         ),
         _ => path.display().to_string(),
     };
-    let file = InputFile {
+    InputFile {
         path: path.to_path_buf(),
-        rel: rel.clone(),
+        rel,
         period,
-    };
-    match ingest::read_file(&file, &ingest::ReadLimits::default()) {
-        Ok(wb) => {
-            let sheets = normalise::normalise_workbook(&file, &wb, pipeline);
+    }
+}
+
+fn file_report(read: crate::run::ReadFile) -> FileReport {
+    let rel = read.file.rel.clone();
+    let period = read.file.period;
+    match read.result {
+        Ok((_, _, sheets)) => {
             let mut accounting = Accounting::default();
             let mut issues = Vec::new();
             for s in &sheets {

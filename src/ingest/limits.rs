@@ -53,3 +53,26 @@ impl ReadLimits {
         self.max_inflated_mb.saturating_mul(1 << 20)
     }
 }
+
+/// Limits given over others (the command line over the pipeline file, the pipeline file over
+/// the defaults): each one that is set replaces the value below it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LimitOverrides {
+    pub max_file_mb: Option<u64>,
+    pub max_inflated_mb: Option<u64>,
+    pub max_cells: Option<u64>,
+    pub max_memory_mb: Option<u64>,
+    pub max_seconds: Option<f64>,
+}
+
+impl LimitOverrides {
+    pub fn apply(&self, base: ReadLimits) -> ReadLimits {
+        ReadLimits {
+            max_file_mb: self.max_file_mb.unwrap_or(base.max_file_mb),
+            max_inflated_mb: self.max_inflated_mb.unwrap_or(base.max_inflated_mb),
+            max_cells: self.max_cells.unwrap_or(base.max_cells),
+            max_memory_mb: self.max_memory_mb.unwrap_or(base.max_memory_mb),
+            max_seconds: self.max_seconds.unwrap_or(base.max_seconds),
+        }
+    }
+}

@@ -5,7 +5,7 @@ mod limits;
 mod read;
 
 pub use discover::{discover, Discovery, IgnoredFile, InputFile, EXTENSIONS};
-pub use limits::ReadLimits;
+pub use limits::{LimitOverrides, ReadLimits};
 pub use read::{
     format_number as format_number_public, read_file, Cell, ReadNote, Sheet, Workbook,
 };

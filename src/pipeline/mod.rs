@@ -30,6 +30,10 @@ pub struct Pipeline {
     pub hash: String,
     /// Where it was loaded from (`embedded:pipelines/jiangmen.toml` for the default).
     pub source: String,
+    /// The file's text as loaded (the reading workers compile the same pipeline from it).
+    pub text: String,
+    /// Resource limits for reading one file (`[limits]` over the defaults).
+    pub limits: crate::ingest::ReadLimits,
     pub counties: Vec<String>,
     /// Chinese name of the first-level units (`reference.unit_label`, default "县(市、区)").
     pub unit_label: String,

@@ -38,6 +38,35 @@ pub struct RawPipeline {
     /// The scorecard's reference list: one entry per indicator × part, in report order.
     #[serde(default)]
     pub indicators: Vec<RawIndicator>,
+    /// Resource limits for reading one return file; each key is optional and falls back to its
+    /// default. The `--max-…` options of `run` and `validate` override them.
+    pub limits: Option<RawLimits>,
+}
+
+/// Limits that keep one hostile or broken file from costing the run its memory or its time.
+/// A file that hits one is not read; it is listed as unreadable with the limit's key, and the
+/// run goes on. Example:
+///
+/// ```toml
+/// [limits]
+/// max_file_mb = 20       # default 50
+/// max_seconds = 30       # default 60
+/// ```
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    /// Largest file read, in MB (default 50). Checked before a byte is read.
+    pub max_file_mb: Option<u64>,
+    /// Most a zip-based workbook (xlsx, xlsm, ods) may inflate to, in MB (default 512); an
+    /// entry that inflates at a ratio no spreadsheet has is refused under the same key.
+    pub max_inflated_mb: Option<u64>,
+    /// Most cells one sheet may hold, counted before its grid is built (default 2000000).
+    pub max_cells: Option<u64>,
+    /// Most memory reading and normalising one file may take, in MB (default 384): the reading
+    /// worker's address space beyond its own at start.
+    pub max_memory_mb: Option<u64>,
+    /// Longest reading and normalising one file may take, in seconds (default 60).
+    pub max_seconds: Option<f64>,
 }
 
 /// How the values of a reference-list scorecard are filed. The return must have the columns

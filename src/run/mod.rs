@@ -6,6 +6,7 @@ pub mod commit;
 pub mod lock;
 pub mod outputs;
 pub mod state;
+pub mod worker;
 
 pub use outputs::{
     InputManifest, Manifest, MetricsJson, SheetManifest, Timings, UnreadableFile, METRIC_COLUMNS,
@@ -54,6 +55,26 @@ pub struct RunSettings {
     pub no_cache: bool,
     /// Show progress bars (only when stderr is a terminal).
     pub progress: bool,
+    /// How files are read: where, and under which limits.
+    pub reading: Reading,
+}
+
+/// Where files are read and which limits apply.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// Read each file in a worker process started from this binary (`zhaoshang read-worker`),
+    /// with the memory and time limits enforced; None reads in this process (a panic is still
+    /// that file's error, but an abort or a hang is not contained: library use and tests).
+    pub worker_exe: Option<PathBuf>,
+    /// Limits given on the command line, over the pipeline file's `[limits]`.
+    pub overrides: ingest::LimitOverrides,
+}
+
+impl Reading {
+    /// The limits in force for `pipeline`.
+    pub fn limits(&self, pipeline: &Pipeline) -> ingest::ReadLimits {
+        self.overrides.apply(pipeline.limits)
+    }
 }
 
 /// What a run produced for one period.
@@ -192,26 +213,71 @@ fn progress_bar(show: bool, len: usize, what: &str) -> indicatif::ProgressBar {
 }
 
 /// Reads and normalises files in parallel (one task per file; a file's sheets in order),
-/// using the parse cache when given.
+/// using the parse cache when given: in worker processes when `reading.worker_exe` is set,
+/// else on this process's threads.
 pub fn read_files(
     files: &[InputFile],
     pipeline: &Pipeline,
-    cache: &cache::Cache,
+    cache: Option<&cache::Cache>,
     use_cache: bool,
     progress: bool,
+    reading: &Reading,
     timings: &mut Timings,
 ) -> Vec<ReadFile> {
     let t = Instant::now();
     let bar = progress_bar(progress, files.len(), "reading");
     let spent = StageClock::default();
-    let read: Vec<ReadFile> = files
-        .par_iter()
-        .map(|f| {
-            let res = read_one(f, pipeline, cache, use_cache, &spent);
-            bar.inc(1);
-            res
-        })
-        .collect();
+    let limits = reading.limits(pipeline);
+    // Limits are not part of the cache key: they guard reading, and a cached parse was read.
+    let cache_key = pipeline.hash.as_str();
+    let before = |f: &InputFile| before_reading(f, &limits, cache, cache_key, use_cache);
+    let in_process = |f: &InputFile| {
+        let (result, read_ns, normalise_ns) = read_and_normalise(f, pipeline, &limits);
+        spent.add(read_ns, normalise_ns);
+        remember(f, &result, cache, cache_key);
+        ReadFile {
+            file: f.clone(),
+            result,
+            cached: false,
+        }
+    };
+    let read: Vec<ReadFile> = match &reading.worker_exe {
+        Some(exe) => {
+            let spec = worker::WorkerSpec {
+                exe,
+                pipeline,
+                limits,
+            };
+            let after = |f: &InputFile, r: &worker::WorkerResult| {
+                spent.add(r.read_ns, r.normalise_ns);
+                remember(f, &r.result, cache, cache_key);
+                bar.inc(1);
+            };
+            let cached = |f: &InputFile| {
+                let hit = before(f);
+                if hit.is_some() {
+                    bar.inc(1);
+                }
+                hit
+            };
+            worker::read_all(
+                files,
+                &spec,
+                rayon::current_num_threads(),
+                &cached,
+                &after,
+                &in_process,
+            )
+        }
+        None => files
+            .par_iter()
+            .map(|f| {
+                let res = before(f).unwrap_or_else(|| in_process(f));
+                bar.inc(1);
+                res
+            })
+            .collect(),
+    };
     bar.finish_and_clear();
     timings.read_wall_ms = ms(t);
     timings.read_ms = spent.read.load(Ordering::Relaxed) as f64 / 1e6;
@@ -226,6 +292,13 @@ pub fn read_files(
 struct StageClock {
     read: AtomicU64,
     normalise: AtomicU64,
+}
+
+impl StageClock {
+    fn add(&self, read_ns: u64, normalise_ns: u64) {
+        self.read.fetch_add(read_ns, Ordering::Relaxed);
+        self.normalise.fetch_add(normalise_ns, Ordering::Relaxed);
+    }
 }
 
 /// Runs `work` on one file, turning a panic into that file's [`FileError::ReaderPanic`].
@@ -243,55 +316,74 @@ fn isolate<T>(f: &InputFile, work: impl FnOnce() -> Result<T, FileError>) -> Res
     })
 }
 
-fn read_one(
+/// What can be said of a file before reading it: too large to read (refused by its size,
+/// without reading a byte), or its parse is in the cache.
+fn before_reading(
+    f: &InputFile,
+    limits: &ingest::ReadLimits,
+    cache: Option<&cache::Cache>,
+    cache_key: &str,
+    use_cache: bool,
+) -> Option<ReadFile> {
+    let size = std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
+    if size > limits.max_file_bytes() {
+        return Some(ReadFile {
+            file: f.clone(),
+            result: Err(FileError::Limit {
+                path: f.path.clone(),
+                hit: crate::error::LimitHit::FileSize {
+                    max_mb: limits.max_file_mb,
+                    actual_bytes: size,
+                },
+            }),
+            cached: false,
+        });
+    }
+    let cache = cache.filter(|_| use_cache)?;
+    let bytes = std::fs::read(&f.path).ok()?;
+    let sha = crate::pipeline::hex_digest(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let hit = cache.get(f, &sha, cache_key)?;
+    Some(ReadFile {
+        file: f.clone(),
+        result: Ok((hit.sha256, hit.bytes, hit.sheets)),
+        cached: true,
+    })
+}
+
+/// Reads and normalises one file in this process; a panic in either is the file's error.
+/// Returns the result and the nanoseconds spent reading and normalising.
+pub(crate) fn read_and_normalise(
     f: &InputFile,
     pipeline: &Pipeline,
-    cache: &cache::Cache,
-    use_cache: bool,
-    spent: &StageClock,
-) -> ReadFile {
-    if use_cache {
-        let c = cache;
-        if let Ok(bytes) = std::fs::read(&f.path) {
-            let sha = crate::pipeline::hex_digest(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-            if let Some(hit) = c.get(f, &sha, &pipeline.hash) {
-                return ReadFile {
-                    file: f.clone(),
-                    result: Ok((hit.sha256, hit.bytes, hit.sheets)),
-                    cached: true,
-                };
-            }
-        }
-    }
+    limits: &ingest::ReadLimits,
+) -> (Result<(String, u64, Vec<SheetOutcome>), FileError>, u64, u64) {
     let t = Instant::now();
-    // A panic inside the reading library on one file is that file's error, never the run's.
-    let wb = isolate(f, || ingest::read_file(f, &ingest::ReadLimits::default()));
-    spent
-        .read
-        .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    let wb = isolate(f, || ingest::read_file(f, limits));
+    let read_ns = t.elapsed().as_nanos() as u64;
     let t = Instant::now();
     let result = wb.and_then(|wb| {
         let sheets = isolate(f, || Ok(normalise::normalise_workbook(f, &wb, pipeline)))?;
         Ok((wb.sha256, wb.bytes, sheets))
     });
-    spent
-        .normalise
-        .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-    if let Ok((sha, bytes, sheets)) = &result {
-        let c = cache;
+    (result, read_ns, t.elapsed().as_nanos() as u64)
+}
+
+/// Stores a parse in the cache (a failure costs only speed next time: a warning).
+fn remember(
+    f: &InputFile,
+    result: &Result<(String, u64, Vec<SheetOutcome>), FileError>,
+    cache: Option<&cache::Cache>,
+    cache_key: &str,
+) {
+    if let (Ok((sha, bytes, sheets)), Some(cache)) = (result, cache) {
         let entry = cache::CachedFile {
             sha256: sha.clone(),
             bytes: *bytes,
             sheets: sheets.clone(),
         };
-        if let Err(e) = c.put(f, &pipeline.hash, &entry) {
+        if let Err(e) = cache.put(f, cache_key, &entry) {
             eprintln!("warning: could not write the parse cache: {e}");
         }
-    }
-    ReadFile {
-        file: f.clone(),
-        result,
-        cached: false,
     }
 }
 
@@ -379,9 +471,10 @@ pub fn run_with(
     let read = read_files(
         &files,
         pipeline,
-        &cache,
+        Some(&cache),
         !settings.no_cache,
         settings.progress,
+        &settings.reading,
         &mut timings,
     );
 

@@ -37,6 +37,7 @@
 //! (`sheet_warnings`) and where each habit was written (`clerk_cases`). The plain style's files
 //! and expected.json are unchanged by it (the clerk style draws from random streams of its own).
 
+pub mod bulk;
 mod clerk;
 mod expected;
 mod grid;

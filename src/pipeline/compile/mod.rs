@@ -43,6 +43,8 @@ fn expand(form: &str, name: &str, short: &str) -> String {
     form.replace("{name}", name).replace("{short}", short)
 }
 
+use crate::ingest::{LimitOverrides, ReadLimits};
+
 pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, Vec<ConfigProblem>> {
     let mut p = Problems(Vec::new());
     let hash = hex(&Sha256::digest(text.as_bytes()));
@@ -577,6 +579,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
             }
         }
     }
+    let limits = compile_limits(raw.limits.as_ref(), &mut p);
     if !p.0.is_empty() {
         return Err(p.0);
     }
@@ -587,6 +590,8 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         min_date,
         hash,
         source: source.to_string(),
+        text: text.to_string(),
+        limits,
         counties,
         unit_label,
         filers,
@@ -860,4 +865,35 @@ mod tests {
         assert!(msg.contains("独角兽企业"), "{msg}");
         assert!(msg.contains("is_true/is_false need a bool column"), "{msg}");
     }
+}
+
+/// `[limits]` over the defaults; every value must be positive.
+fn compile_limits(raw: Option<&super::raw::RawLimits>, p: &mut Problems) -> ReadLimits {
+    let Some(raw) = raw else {
+        return ReadLimits::default();
+    };
+    for (key, v) in [
+        ("limits.max_file_mb", raw.max_file_mb),
+        ("limits.max_inflated_mb", raw.max_inflated_mb),
+        ("limits.max_cells", raw.max_cells),
+        ("limits.max_memory_mb", raw.max_memory_mb),
+    ] {
+        if v == Some(0) {
+            p.add(key, "must be at least 1");
+        }
+    }
+    if let Some(s) = raw.max_seconds.filter(|s| !(*s > 0.0 && s.is_finite())) {
+        p.add(
+            "limits.max_seconds",
+            format!("`{s}` must be a positive number of seconds"),
+        );
+    }
+    LimitOverrides {
+        max_file_mb: raw.max_file_mb,
+        max_inflated_mb: raw.max_inflated_mb,
+        max_cells: raw.max_cells,
+        max_memory_mb: raw.max_memory_mb,
+        max_seconds: raw.max_seconds,
+    }
+    .apply(ReadLimits::default())
 }

@@ -1,0 +1,445 @@
+//! Reading files in worker processes, so that nothing a reading library does on one file —
+//! a panic, an abort on a failed allocation, runaway memory, a loop that never ends — costs the
+//! run more than that file.
+//!
+//! The run starts `jobs` workers (`zhaoshang read-worker`, the same binary) and feeds each one
+//! file at a time over its stdin; a worker reads and normalises the file and sends back the
+//! sheets (postcard frames on stdout). A worker caps its own address space at start
+//! (`max_memory_mb` beyond what it uses then), so an allocation that would exceed it fails
+//! inside the worker, which dies; the parent waits at most `max_seconds` for each answer and
+//! kills a worker that takes longer. Either way the file gets a [`LimitHit`], the worker is
+//! replaced and the next file is read. Workers live for the whole run, so the cost of starting
+//! one is paid `jobs` times, not once per file.
+
+use super::ReadFile;
+use crate::error::{FileError, LimitHit, Reason};
+use crate::ingest::{InputFile, ReadLimits};
+use crate::normalise::SheetOutcome;
+use crate::period::Period;
+use crate::pipeline::Pipeline;
+use serde::{Deserialize, Serialize};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The subcommand a worker is started with (hidden from `--help`).
+pub const WORKER_COMMAND: &str = "read-worker";
+
+/// The first message to a worker: the pipeline to compile and the limits to apply.
+#[derive(Serialize, Deserialize)]
+struct Hello {
+    pipeline_source: String,
+    pipeline_text: String,
+    limits: ReadLimits,
+}
+
+/// One file to read.
+#[derive(Serialize, Deserialize)]
+struct Job {
+    path: PathBuf,
+    rel: String,
+    period: Period,
+}
+
+/// A worker's answers.
+#[derive(Serialize, Deserialize)]
+enum Answer {
+    /// After the hello: the hash of the pipeline it compiled, or why it could not.
+    Ready(Result<String, String>),
+    /// One file: its sha256, size and sheets, or why it could not be read (the reason and
+    /// the chain of causes).
+    Done {
+        result: Result<(String, u64, Vec<SheetOutcome>), (Reason, String)>,
+        read_ns: u64,
+        normalise_ns: u64,
+    },
+}
+
+/// What reading one file in a worker gave, with the worker's own stage times.
+pub struct WorkerResult {
+    pub result: Result<(String, u64, Vec<SheetOutcome>), FileError>,
+    pub read_ns: u64,
+    pub normalise_ns: u64,
+}
+
+fn write_frame(w: &mut impl Write, msg: &impl Serialize) -> std::io::Result<()> {
+    let bytes = postcard::to_allocvec(msg).map_err(std::io::Error::other)?;
+    w.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    w.write_all(&bytes)?;
+    w.flush()
+}
+
+fn read_frame<T: for<'de> Deserialize<'de>>(r: &mut impl Read) -> std::io::Result<T> {
+    let mut len = [0u8; 8];
+    r.read_exact(&mut len)?;
+    let len = u64::from_le_bytes(len) as usize;
+    let mut buf = vec![0u8; len];
+    r.read_exact(&mut buf)?;
+    postcard::from_bytes(&buf).map_err(std::io::Error::other)
+}
+
+/// The worker's side: answers jobs on stdin until it closes. Returns the exit code.
+pub fn serve() -> i32 {
+    let mut input = BufReader::new(std::io::stdin().lock());
+    let mut output = BufWriter::new(std::io::stdout().lock());
+    let hello: Hello = match read_frame(&mut input) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("read-worker: no hello from the parent: {e}");
+            return 2;
+        }
+    };
+    let pipeline = Pipeline::from_text(&hello.pipeline_source, &hello.pipeline_text);
+    let ready = match &pipeline {
+        Ok(p) => Ok(p.hash.clone()),
+        Err(e) => Err(e.to_string()),
+    };
+    if write_frame(&mut output, &Answer::Ready(ready)).is_err() {
+        return 2;
+    }
+    let Ok(pipeline) = pipeline else { return 2 };
+    cap_memory(hello.limits.max_memory_mb);
+    while let Ok(job) = read_frame::<Job>(&mut input) {
+        let file = InputFile {
+            path: job.path,
+            rel: job.rel,
+            period: job.period,
+        };
+        let (result, read_ns, normalise_ns) =
+            super::read_and_normalise(&file, &pipeline, &hello.limits);
+        let answer = Answer::Done {
+            result: result.map_err(|e| (e.reason(), e.chain())),
+            read_ns,
+            normalise_ns,
+        };
+        if write_frame(&mut output, &answer).is_err() {
+            return 2;
+        }
+    }
+    0
+}
+
+/// Caps this process's address space at what it uses now plus `max_mb`, so that an allocation
+/// beyond it fails (and the process dies) instead of taking the machine's memory.
+#[cfg(unix)]
+fn cap_memory(max_mb: u64) {
+    let now = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .map(|pages| pages * 4096)
+        .unwrap_or(0);
+    let limit = now.saturating_add(max_mb.saturating_mul(1 << 20));
+    let rl = libc::rlimit {
+        rlim_cur: limit as libc::rlim_t,
+        rlim_max: limit as libc::rlim_t,
+    };
+    // SAFETY: setrlimit reads the struct we pass; it has no other effect on memory safety.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &rl) };
+    if rc != 0 {
+        eprintln!(
+            "read-worker: could not cap memory: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn cap_memory(_max_mb: u64) {}
+
+/// One running worker, seen from the run.
+pub struct Worker {
+    child: Child,
+    stdin: BufWriter<ChildStdin>,
+    answers: mpsc::Receiver<std::io::Result<Answer>>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// How to start workers: the binary, the pipeline they compile, the limits they apply.
+pub struct WorkerSpec<'a> {
+    pub exe: &'a Path,
+    pub pipeline: &'a Pipeline,
+    pub limits: ReadLimits,
+}
+
+/// Why a worker could not be started or answered nothing sensible.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("Failed to start the reading worker `{}`", exe.display())]
+    Spawn {
+        exe: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("The reading worker did not start: {0}")]
+    NotReady(String),
+}
+
+impl Worker {
+    pub fn start(spec: &WorkerSpec) -> Result<Worker, WorkerError> {
+        let spawn_err = |source| WorkerError::Spawn {
+            exe: spec.exe.to_path_buf(),
+            source,
+        };
+        let mut child = Command::new(spec.exe)
+            .arg(WORKER_COMMAND)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(spawn_err)?;
+        let missing = || spawn_err(std::io::Error::other("no pipe to the worker"));
+        let stdin = child.stdin.take().ok_or_else(missing)?;
+        let stdout = child.stdout.take().ok_or_else(missing)?;
+        let stderr_pipe = child.stderr.take().ok_or_else(missing)?;
+        let (tx, answers) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let a = read_frame::<Answer>(&mut r);
+                let end = a.is_err();
+                if tx.send(a).is_err() || end {
+                    break;
+                }
+            }
+        });
+        // The last few KB of what the worker says on stderr: why it died.
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stderr_pipe);
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = r.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut s) = sink.lock() {
+                    s.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    if s.len() > 8192 {
+                        let cut = s.len() - 4096;
+                        let cut = (cut..s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+                        s.drain(..cut);
+                    }
+                }
+            }
+        });
+        let mut w = Worker {
+            child,
+            stdin: BufWriter::new(stdin),
+            answers,
+            stderr,
+        };
+        let hello = Hello {
+            pipeline_source: spec.pipeline.source.clone(),
+            pipeline_text: spec.pipeline.text.clone(),
+            limits: spec.limits,
+        };
+        if let Err(e) = write_frame(&mut w.stdin, &hello) {
+            w.stop();
+            return Err(WorkerError::NotReady(format!("could not send the pipeline: {e}")));
+        }
+        match w.answers.recv_timeout(Duration::from_secs(60)) {
+            Ok(Ok(Answer::Ready(Ok(hash)))) if hash == spec.pipeline.hash => Ok(w),
+            Ok(Ok(Answer::Ready(Ok(hash)))) => {
+                w.stop();
+                Err(WorkerError::NotReady(format!(
+                    "it compiled another pipeline (hash {hash})"
+                )))
+            }
+            Ok(Ok(Answer::Ready(Err(e)))) => {
+                w.stop();
+                Err(WorkerError::NotReady(e))
+            }
+            other => {
+                let said = w.stderr_text();
+                w.stop();
+                Err(WorkerError::NotReady(format!(
+                    "{}{said}",
+                    match other {
+                        Err(_) => "no answer within 60 s. ".to_string(),
+                        Ok(Err(e)) => format!("{e}. "),
+                        Ok(Ok(_)) => "an unexpected answer. ".to_string(),
+                    }
+                )))
+            }
+        }
+    }
+
+    fn stderr_text(&self) -> String {
+        self.stderr.lock().map(|s| s.trim().to_string()).unwrap_or_default()
+    }
+
+    /// Reads one file. `Err(result)` means this worker is gone (it died or was killed for
+    /// the file): the result names the file's limit or crash, and a new worker is needed.
+    pub fn read(&mut self, f: &InputFile, limits: &ReadLimits) -> Result<WorkerResult, WorkerResult> {
+        let job = Job {
+            path: f.path.clone(),
+            rel: f.rel.clone(),
+            period: f.period,
+        };
+        let t = Instant::now();
+        let sent = write_frame(&mut self.stdin, &job);
+        let wait = if limits.max_seconds.is_finite() {
+            Duration::from_secs_f64(limits.max_seconds)
+        } else {
+            Duration::from_secs(u32::MAX as u64)
+        };
+        let answer = match sent {
+            Ok(()) => self.answers.recv_timeout(wait),
+            Err(_) => Ok(Err(std::io::Error::other("the worker closed its input"))),
+        };
+        let failed = |e: FileError| WorkerResult {
+            result: Err(e),
+            read_ns: t.elapsed().as_nanos() as u64,
+            normalise_ns: 0,
+        };
+        match answer {
+            Ok(Ok(Answer::Done {
+                result,
+                read_ns,
+                normalise_ns,
+            })) => Ok(WorkerResult {
+                result: result.map_err(|(reason, detail)| FileError::Worker {
+                    path: f.path.clone(),
+                    reason,
+                    detail,
+                }),
+                read_ns,
+                normalise_ns,
+            }),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                self.stop();
+                Err(failed(FileError::Limit {
+                    path: f.path.clone(),
+                    hit: LimitHit::Time {
+                        seconds: limits.max_seconds,
+                    },
+                }))
+            }
+            _ => {
+                // The worker died on this file: decide why from how it ended.
+                let status = self.stop();
+                let said = self.stderr_text();
+                let out_of_memory = said.contains("memory allocation of")
+                    || said.contains("out of memory")
+                    || said.contains("Cannot allocate memory");
+                if out_of_memory {
+                    Err(failed(FileError::Limit {
+                        path: f.path.clone(),
+                        hit: LimitHit::Memory {
+                            max_mb: limits.max_memory_mb,
+                        },
+                    }))
+                } else {
+                    let last = said.lines().last().unwrap_or("").to_string();
+                    Err(failed(FileError::ReaderPanic {
+                        path: f.path.clone(),
+                        message: format!("the reading worker ended ({status}) {last}"),
+                    }))
+                }
+            }
+        }
+    }
+
+    /// Kills the worker (if still running) and says how it ended.
+    fn stop(&mut self) -> String {
+        let _ = self.child.kill();
+        match self.child.wait() {
+            Ok(s) => s.to_string(),
+            Err(e) => format!("unknown status: {e}"),
+        }
+    }
+
+    /// Closes the worker's input (it exits) and waits for it.
+    pub fn finish(mut self) {
+        drop(self.stdin);
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads `files` with `jobs` workers; results in the order of `files`. `read_one` is asked
+/// first for each file (the parse cache) and only a miss goes to a worker. A worker that cannot
+/// be started (no binary, another pipeline) is reported once and the files are read in this
+/// process instead.
+pub fn read_all(
+    files: &[InputFile],
+    spec: &WorkerSpec,
+    jobs: usize,
+    cached: &(dyn Fn(&InputFile) -> Option<ReadFile> + Sync),
+    on_read: &(dyn Fn(&InputFile, &WorkerResult) + Sync),
+    in_process: &(dyn Fn(&InputFile) -> ReadFile + Sync),
+) -> Vec<ReadFile> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<ReadFile>>> =
+        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let start_failed = std::sync::Once::new();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1).min(files.len().max(1)) {
+            s.spawn(|| {
+                let mut worker: Option<Worker> = None;
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(f) = files.get(i) else { break };
+                    let done = match cached(f) {
+                        Some(hit) => hit,
+                        None => read_in_worker(f, spec, &mut worker, &start_failed, on_read)
+                            .unwrap_or_else(|| in_process(f)),
+                    };
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(done);
+                    }
+                }
+                if let Some(w) = worker {
+                    w.finish();
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .zip(files)
+        .map(|(slot, f)| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| in_process(f))
+        })
+        .collect()
+}
+
+/// One file through this thread's worker (started on first use, replaced after it dies).
+/// None when no worker can be started.
+fn read_in_worker(
+    f: &InputFile,
+    spec: &WorkerSpec,
+    worker: &mut Option<Worker>,
+    start_failed: &std::sync::Once,
+    on_read: &(dyn Fn(&InputFile, &WorkerResult) + Sync),
+) -> Option<ReadFile> {
+    if worker.is_none() {
+        match Worker::start(spec) {
+            Ok(w) => *worker = Some(w),
+            Err(e) => {
+                start_failed.call_once(|| {
+                    eprintln!("warning: {e}; reading files in this process, without memory and time limits")
+                });
+                return None;
+            }
+        }
+    }
+    let w = worker.as_mut()?;
+    let res = match w.read(f, &spec.limits) {
+        Ok(r) => r,
+        Err(r) => {
+            *worker = None; // it is gone; the next file starts a new one
+            r
+        }
+    };
+    on_read(f, &res);
+    Some(ReadFile {
+        file: f.clone(),
+        result: res.result,
+        cached: false,
+    })
+}
