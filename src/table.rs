@@ -68,3 +68,52 @@ impl Table {
         self.rows.push(row);
     }
 }
+
+impl Table {
+    /// The table as a polars frame: one typed column per column (text → String, float → Float64,
+    /// int → Int64, date → Date, bool → Boolean), a null for every `Value::Null` or for a value
+    /// of another type than its column's.
+    pub fn to_frame(&self) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+        use polars::prelude::*;
+        let columns: Vec<Column> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (name, dtype))| {
+                let name = PlSmallStr::from_str(name);
+                let cells = self.rows.iter().map(|r| &r[i]);
+                let s = match dtype {
+                    DType::Text => {
+                        Series::new(name, cells.map(Value::as_text).collect::<Vec<_>>())
+                    }
+                    DType::Float => {
+                        Series::new(name, cells.map(Value::as_number).collect::<Vec<_>>())
+                    }
+                    DType::Int => Series::new(
+                        name,
+                        cells
+                            .map(|v| match v {
+                                Value::Int(i) => Some(*i),
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
+                    DType::Date => {
+                        Series::new(name, cells.map(Value::as_date).collect::<Vec<_>>())
+                    }
+                    DType::Bool => Series::new(
+                        name,
+                        cells
+                            .map(|v| match v {
+                                Value::Bool(b) => Some(*b),
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
+                };
+                s.into_column()
+            })
+            .collect();
+        DataFrame::new(self.rows.len(), columns)
+    }
+}

@@ -1,9 +1,8 @@
 //! The project ledger's stage funnel 签约 → 注册 → 开工 → 投产 per county, and 亩均效益.
 
-use super::Matcher;
 use crate::period::Period;
 use crate::pipeline::Pipeline;
-use crate::table::Table;
+use polars::prelude::*;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -28,9 +27,12 @@ pub struct FunnelRow {
     pub meets_tax_threshold: Option<bool>,
 }
 
-pub fn funnel(pipeline: &Pipeline, t: &Table, period: Period) -> Vec<FunnelRow> {
+/// The funnel of the city and of each county, as polars aggregations over the table's frame:
+/// a project counts at its stage and every stage before it (a project without a known stage at
+/// the first stage only); 亩均税收 over the projects with both tax and land (land > 0).
+pub fn funnel(pipeline: &Pipeline, frame: &DataFrame, period: Period) -> PolarsResult<Vec<FunnelRow>> {
     let Some(f) = &pipeline.funnel else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let stage_vocab = pipeline
         .returns
@@ -39,76 +41,111 @@ pub fn funnel(pipeline: &Pipeline, t: &Table, period: Period) -> Vec<FunnelRow> 
         .find(|c| c.name == f.stage_column)
         .and_then(|c| pipeline.vocabulary(&c.kind));
     let Some(stages) = stage_vocab else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let (Some(sc), Some(ac), Some(tc), Some(lc)) = (
-        t.col(&f.stage_column),
-        t.col(&f.amount_column),
-        t.col(&f.tax_column),
-        t.col(&f.land_column),
-    ) else {
-        return Vec::new();
-    };
-    let county_col = t.col("county");
-    let matcher = Matcher::new(t, &f.conditions, period);
-    let mut scopes: Vec<(String, Option<String>)> = vec![("city".into(), None)];
-    scopes.extend(
-        pipeline
-            .counties
-            .iter()
-            .map(|c| ("county".to_string(), Some(c.clone()))),
-    );
-    scopes
-        .into_iter()
-        .map(|(scope, value)| {
-            let rows: Vec<_> = t
-                .rows
-                .iter()
-                .filter(|r| match (&value, county_col) {
-                    (Some(v), Some(cc)) => r[cc].as_text() == Some(v.as_str()),
-                    _ => true,
-                })
-                .filter(|r| matcher.matches(r))
-                .collect();
-            let projects = rows.len() as u64;
-            let stage_of =
-                |r: &&Vec<crate::record::Value>| r[sc].as_text().and_then(|s| stages.index_of(s));
-            let st = stages
-                .values
-                .iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    let at: Vec<_> = rows
-                        .iter()
-                        .filter(|r| stage_of(r).map(|k| k >= i).unwrap_or(i == 0))
-                        .collect();
-                    let count = at.len() as u64;
-                    FunnelStage {
+    let schema = frame.schema();
+    let has = |c: &str, t: &DataType| schema.get(c) == Some(t);
+    if !(has(&f.stage_column, &DataType::String)
+        && has(&f.amount_column, &DataType::Float64)
+        && has(&f.tax_column, &DataType::Float64)
+        && has(&f.land_column, &DataType::Float64))
+    {
+        return Ok(Vec::new());
+    }
+    // Each row's stage index (0 when the stage is empty or unknown).
+    let index = DataFrame::new(
+        stages.values.len(),
+        vec![
+            Column::new(f.stage_column.as_str().into(), stages.values.clone()),
+            Column::new(
+                "__stage".into(),
+                (0..stages.values.len() as u32).collect::<Vec<u32>>(),
+            ),
+        ],
+    )?;
+    let rows = frame
+        .clone()
+        .lazy()
+        .filter(super::expr::all_hold(&f.conditions, schema, period))
+        .join(
+            index.lazy(),
+            [col(f.stage_column.as_str())],
+            [col(f.stage_column.as_str())],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        )
+        .with_column(col("__stage").fill_null(lit(0u32)));
+    let at = |i: usize| col("__stage").gt_eq(lit(i as u32));
+    let mut aggs = vec![len().cast(DataType::Float64).alias("projects")];
+    for i in 0..stages.values.len() {
+        aggs.push(at(i).cast(DataType::Float64).sum().alias(format!("count{i}")));
+        aggs.push(
+            when(at(i))
+                .then(col(f.amount_column.as_str()))
+                .otherwise(lit(0.0))
+                .sum()
+                .alias(format!("amount{i}")),
+        );
+    }
+    let both = col(f.tax_column.as_str())
+        .is_not_null()
+        .and(col(f.land_column.as_str()).gt(lit(0.0)))
+        .fill_null(lit(false));
+    for (name, c) in [("tax", &f.tax_column), ("land", &f.land_column)] {
+        aggs.push(
+            when(both.clone())
+                .then(col(c.as_str()))
+                .otherwise(lit(0.0))
+                .sum()
+                .alias(name),
+        );
+    }
+    let unit = pipeline.unit_column.as_str();
+    let mut out = Vec::new();
+    let scopes: [(&str, Option<(&str, &[String])>); 2] = [
+        ("city", None),
+        (unit, Some((unit, &pipeline.counties))),
+    ];
+    for (scope, by) in scopes {
+        if by.is_some() && schema.get(unit).is_none() {
+            continue;
+        }
+        let agg = super::expr::per_scope(rows.clone(), by, aggs.clone(), lit(0.0))?;
+        let n = |name: &str| super::expr::numbers(&agg, name);
+        let projects = n("projects")?;
+        let (tax, land) = (n("tax")?, n("land")?);
+        let per_stage: Vec<(Vec<f64>, Vec<f64>)> = (0..stages.values.len())
+            .map(|i| Ok((n(&format!("count{i}"))?, n(&format!("amount{i}"))?)))
+            .collect::<PolarsResult<_>>()?;
+        let values: Vec<String> = match by {
+            None => vec![pipeline.city.clone()],
+            Some((_, v)) => v.to_vec(),
+        };
+        for (k, value) in values.into_iter().enumerate() {
+            let total = projects[k] as u64;
+            let tax_per_mu = (land[k] > 0.0).then(|| tax[k] / land[k]);
+            out.push(FunnelRow {
+                scope: scope.to_string(),
+                scope_value: value,
+                projects: total,
+                stages: stages
+                    .values
+                    .iter()
+                    .zip(&per_stage)
+                    .map(|(name, (count, amount))| FunnelStage {
                         stage: name.clone(),
-                        count,
-                        amount: at
-                            .iter()
-                            .fold(0.0, |s, r| s + r[ac].as_number().unwrap_or(0.0)),
-                        rate: (projects > 0).then(|| count as f64 / projects as f64),
-                    }
-                })
-                .collect();
-            let (tax, land) = rows.iter().fold((0.0, 0.0), |(t, l), r| {
-                match (r[tc].as_number(), r[lc].as_number()) {
-                    (Some(x), Some(y)) if y > 0.0 => (t + x, l + y),
-                    _ => (t, l),
-                }
-            });
-            let tax_per_mu = (land > 0.0).then(|| tax / land);
-            FunnelRow {
-                scope,
-                scope_value: value.unwrap_or_else(|| pipeline.city.clone()),
-                projects,
-                stages: st,
+                        count: count[k] as u64,
+                        amount: amount[k],
+                        rate: (total > 0).then(|| count[k] / total as f64),
+                    })
+                    .collect(),
                 tax_per_mu_wan: tax_per_mu,
                 tax_per_mu_threshold_wan: f.tax_per_mu_threshold_wan,
                 meets_tax_threshold: tax_per_mu.map(|v| v >= f.tax_per_mu_threshold_wan),
-            }
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(out)
 }

@@ -1,10 +1,9 @@
 //! Metric values for the city and each scope, with targets, 序时进度 and completion.
 
-use super::Matcher;
 use crate::period::Period;
 use crate::pipeline::{Aggregate, AggregateSpec, Metric, Pipeline, Progress};
 use crate::record::Value;
-use crate::table::Table;
+use polars::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -27,111 +26,145 @@ pub struct MetricValue {
     pub denominator: Option<f64>,
 }
 
-fn aggregate(t: &Table, spec: &AggregateSpec, scope: Option<(usize, &str)>, period: Period) -> f64 {
-    let mut acc = 0.0;
-    let sum_col = match &spec.aggregate {
-        Aggregate::Sum(c) => t.col(c),
-        Aggregate::Count => None,
-    };
-    let matcher = Matcher::new(t, &spec.conditions, period);
-    for r in &t.rows {
-        if let Some((col, val)) = scope {
-            if r[col].as_text() != Some(val) {
-                continue;
-            }
+/// The expression of an aggregate over the rows that meet its conditions: the sum of a
+/// number column (0 when the column is missing or holds no numbers) or the count of rows.
+fn aggregate_expr(spec: &AggregateSpec, schema: &Schema, period: Period) -> Expr {
+    let when = super::expr::all_hold(&spec.conditions, schema, period);
+    match &spec.aggregate {
+        Aggregate::Sum(c) if schema.get(c) == Some(&DataType::Float64) => {
+            polars::prelude::when(when)
+                .then(col(c.as_str()))
+                .otherwise(lit(0.0))
+                .sum()
         }
-        if !matcher.matches(r) {
-            continue;
-        }
-        match &spec.aggregate {
-            Aggregate::Sum(_) => acc += sum_col.and_then(|c| r[c].as_number()).unwrap_or(0.0),
-            Aggregate::Count => acc += 1.0,
-        }
+        Aggregate::Sum(_) => lit(0.0),
+        Aggregate::Count => when.cast(DataType::Float64).sum(),
     }
-    acc
 }
 
-/// The values a scope takes: the counties for `county`, else the column's vocabulary.
-pub fn scope_values(pipeline: &Pipeline, table: &Table, scope: &str) -> Vec<String> {
-    if scope == "county" {
-        return pipeline.counties.clone();
+/// The values a scope takes: the counties for `county`, else the column's vocabulary, else
+/// (a free-text column) the values present, sorted.
+pub fn scope_values(pipeline: &Pipeline, frame: &DataFrame, scope: &str) -> PolarsResult<Vec<String>> {
+    if scope == pipeline.unit_column {
+        return Ok(pipeline.counties.clone());
     }
     for rt in &pipeline.returns {
         if let Some(c) = rt.columns.iter().find(|c| c.name == scope) {
             if let Some(v) = pipeline.vocabulary(&c.kind) {
-                return v.values.clone();
+                return Ok(v.values.clone());
             }
         }
     }
-    // A free-text scope column: the values present, sorted.
-    let mut vals: Vec<String> = match table.col(scope) {
-        Some(i) => table
-            .rows
-            .iter()
-            .filter_map(|r| r[i].as_text().map(str::to_string))
-            .collect(),
-        None => Vec::new(),
-    };
-    vals.sort();
-    vals.dedup();
-    vals
+    if frame.schema().get(scope) != Some(&DataType::String) {
+        return Ok(Vec::new());
+    }
+    let present = frame
+        .clone()
+        .lazy()
+        .select([col(scope)])
+        .drop_nulls(None)
+        .unique(None, UniqueKeepStrategy::First)
+        .sort([scope], SortMultipleOptions::default())
+        .collect()?;
+    Ok(texts(present.column(scope)?)?)
 }
 
-fn evaluate(
+fn texts(c: &Column) -> PolarsResult<Vec<String>> {
+    Ok(c.str()?.iter().flatten().map(str::to_string).collect())
+}
+
+/// A metric's numerators and denominators, one per scope value (one for the whole table).
+struct Sums {
+    num: Vec<f64>,
+    den: Vec<f64>,
+}
+
+/// The metric's numerator and denominator over every row (`None`) or per value of `scope`
+/// (in the order of `values`; a value without rows sums to 0).
+fn sums(
     m: &Metric,
-    t: &Table,
-    scope: &str,
-    value: Option<&str>,
+    frame: &DataFrame,
+    scope: Option<(&str, &[String])>,
     period: Period,
-) -> (Option<f64>, Option<f64>, Option<f64>) {
-    let sc = value.and_then(|v| t.col(scope).map(|c| (c, v)));
-    if value.is_some() && sc.is_none() {
-        return (None, None, None);
+) -> PolarsResult<Sums> {
+    let schema = frame.schema();
+    let num = aggregate_expr(&m.value, schema, period).alias("num");
+    let den = match &m.denominator {
+        Some(d) => aggregate_expr(d, schema, period),
+        None => lit(0.0),
     }
-    let num = aggregate(t, &m.value, sc, period);
+    .alias("den");
+    let out = super::expr::per_scope(frame.clone().lazy(), scope, vec![num, den], lit(0.0))?;
+    Ok(Sums {
+        num: super::expr::numbers(&out, "num")?,
+        den: super::expr::numbers(&out, "den")?,
+    })
+}
+
+/// (value, numerator, denominator) from a metric's sums: a ratio is None when its
+/// denominator is not positive.
+fn value_of(m: &Metric, num: f64, den: f64) -> (Option<f64>, Option<f64>, Option<f64>) {
     match &m.denominator {
         None => (Some(num), None, None),
-        Some(d) => {
-            let den_scope = m
-                .denominator_scope
-                .get(scope)
-                .map(String::as_str)
-                .unwrap_or(scope);
-            let den_sc = if den_scope == "city" { None } else { sc };
-            let den = aggregate(t, d, den_sc, period);
+        Some(_) => {
             let v = if den > 0.0 { Some(num / den) } else { None };
             (v, Some(num), Some(den))
         }
     }
 }
 
-/// Computes every metric for the city and its scopes. `tables` maps a table name
-/// (`projects_current`, `talent_current`) to its rows.
+/// The metric's values at one scope: the city (`[None]`) or each value of the scope column.
+fn scope_results(
+    pipeline: &Pipeline,
+    m: &Metric,
+    frame: &DataFrame,
+    scope: &str,
+    city: &Sums,
+    period: Period,
+) -> PolarsResult<Vec<(Option<String>, (Option<f64>, Option<f64>, Option<f64>))>> {
+    if scope == "city" {
+        return Ok(vec![(None, value_of(m, city.num[0], city.den[0]))]);
+    }
+    let values = scope_values(pipeline, frame, scope)?;
+    if frame.schema().get(scope).is_none() {
+        return Ok(values.into_iter().map(|v| (Some(v), (None, None, None))).collect());
+    }
+    let per = sums(m, frame, Some((scope, &values)), period)?;
+    let den_at_city = m
+        .denominator_scope
+        .get(scope)
+        .is_some_and(|s| s == "city");
+    Ok(values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let den = if den_at_city { city.den[0] } else { per.den[i] };
+            (Some(v), value_of(m, per.num[i], den))
+        })
+        .collect())
+}
+
+/// Computes every metric for the city and its scopes, as polars aggregations over the frames
+/// of the period's tables (`projects_current`, `talent_current`, …).
 pub fn compute_metrics(
     pipeline: &Pipeline,
-    tables: &BTreeMap<String, Table>,
+    frames: &BTreeMap<String, DataFrame>,
     period: Period,
-) -> Vec<MetricValue> {
+) -> PolarsResult<Vec<MetricValue>> {
     let mut out = Vec::new();
     for m in &pipeline.metrics {
-        let Some(t) = tables.get(&m.table) else {
+        let Some(frame) = frames.get(&m.table) else {
             continue;
         };
         let target = pipeline.target(period.year, &m.id);
+        let city = sums(m, frame, None, period)?;
         for scope in &m.scopes {
-            let values: Vec<Option<String>> = if scope == "city" {
-                vec![None]
-            } else {
-                scope_values(pipeline, t, scope)
-                    .into_iter()
-                    .map(Some)
-                    .collect()
-            };
-            for sv in values {
-                let (value, numerator, denominator) = evaluate(m, t, scope, sv.as_deref(), period);
+            for (sv, (value, numerator, denominator)) in
+                scope_results(pipeline, m, frame, scope, &city, period)?
+            {
                 let annual = match (scope.as_str(), target) {
                     ("city", Some(tg)) => Some(tg.city),
-                    ("county", Some(tg)) => sv.as_ref().and_then(|c| tg.county.get(c).copied()).or(
+                    (s, Some(tg)) if s == pipeline.unit_column => sv.as_ref().and_then(|c| tg.county.get(c).copied()).or(
                         if m.progress == Progress::Level {
                             Some(tg.city)
                         } else {
@@ -169,7 +202,7 @@ pub fn compute_metrics(
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// A metric value as a table row (the `metrics` Parquet table).

@@ -2,10 +2,12 @@
 //! deduplicated tables as the pipeline file declares them.
 
 mod changes;
+pub mod expr;
 mod funnel;
 mod indicators;
 mod metrics;
 mod ranking;
+pub mod report;
 
 pub use changes::{changes_table, compute_changes, Change};
 pub use funnel::{funnel, FunnelRow};
@@ -14,6 +16,7 @@ pub use indicators::{
 };
 pub use metrics::{compute_metrics, metric_row, MetricValue};
 pub use ranking::{rank_counties, RankingRow};
+pub use report::{report_figures, CrossTotals, GroupTotals, ReportFigures};
 
 use crate::period::Period;
 use crate::pipeline::{CmpOp, Condition};

@@ -37,6 +37,9 @@ pub struct Pipeline {
     pub counties: Vec<String>,
     /// Chinese name of the first-level units (`reference.unit_label`, default "县(市、区)").
     pub unit_label: String,
+    /// The column holding the first-level unit, and its scope's name (`reference.unit_column`,
+    /// default `county`).
+    pub unit_column: String,
     pub filers: Vec<Filer>,
     filer_lookup: BTreeMap<String, usize>,
     pub county_vocabulary: Vocabulary,

@@ -272,6 +272,9 @@ pub struct RawReference {
     /// "板块"), used in reports, tables, charts and messages. Their scope is still named
     /// `county` in metrics.json.
     pub unit_label: Option<String>,
+    /// The canonical column (of every return that carries one) holding the first-level unit,
+    /// and the name of its scope in metrics (default `county`). Example: `unit_column = "county"`.
+    pub unit_column: Option<String>,
     /// The counties, in report order.
     pub counties: Vec<RawNamed>,
     /// The city bureaus that file returns.

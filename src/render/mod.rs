@@ -16,9 +16,7 @@ use crate::normalise::Accounting;
 use crate::period::Period;
 use crate::pipeline::Pipeline;
 use crate::run::MetricsJson;
-use crate::table::Table;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Which report a period gets.
@@ -59,8 +57,8 @@ pub struct ReportData<'a> {
     pub result: &'a MetricsJson,
     /// Metric values at the end of each month of the year up to and including the period.
     pub history: &'a [(Period, Vec<MetricValue>)],
-    /// The period's deduplicated tables by name (`projects_current`, `talent_current`).
-    pub tables: &'a BTreeMap<String, Table>,
+    /// The figures of the declared tables and charts, as the assessment computed them.
+    pub figures: &'a crate::assess::ReportFigures,
     /// Every located problem in the period's files.
     pub issues: &'a [Issue],
     /// Per filer (reference order, then others), its files and data quality.

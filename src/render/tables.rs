@@ -75,18 +75,10 @@ pub fn build_tables(data: &ReportData) -> Vec<BuiltTable> {
         .map(|t| {
             let (headers, rows) = match &t.kind {
                 TableKind::Ranking => ranking(data),
-                TableKind::Rows {
-                    table,
-                    conditions,
-                    columns,
-                    sort,
-                } => rows_table(data, table, conditions, columns, sort.as_deref()),
+                TableKind::Rows { table, columns, .. } => rows_table(data, &t.id, table, columns),
                 TableKind::Group {
-                    table,
-                    group,
-                    sum,
-                    conditions,
-                } => group_table(data, table, group, sum, conditions),
+                    table, group, sum, ..
+                } => group_table(data, &t.id, table, group, sum),
                 TableKind::Funnel => funnel_table(data),
             };
             BuiltTable {
@@ -243,13 +235,8 @@ fn value_cell(v: &Value) -> TableCell {
     }
 }
 
-fn rows_table(
-    data: &ReportData,
-    table: &str,
-    conditions: &[crate::pipeline::Condition],
-    columns: &[String],
-    sort: Option<&str>,
-) -> Built {
+/// A rows table: the rows the assessment selected and sorted (`assess::report`), laid out.
+fn rows_table(data: &ReportData, id: &str, table: &str, columns: &[String]) -> Built {
     let rt = return_for_table(data.pipeline, table);
     let col_def = |name: &str| rt.and_then(|rt| rt.columns.iter().find(|c| c.name == name));
     let mut headers = vec!["序号".to_string()];
@@ -258,59 +245,50 @@ fn rows_table(
             .iter()
             .map(|c| col_def(c).map_or(c.clone(), column_header)),
     );
-    let Some(t) = data.tables.get(table) else {
+    let Some(frame) = data.figures.rows.get(id) else {
         return (headers, Vec::new());
     };
     let money = |c: &str| matches!(col_def(c).map(|d| &d.kind), Some(ColumnKind::Money { .. }));
-    let name_col = rt
-        .and_then(|rt| rt.identity.fallback.first())
-        .and_then(|&i| rt.map(|rt| rt.columns[i].name.as_str()))
-        .and_then(|n| t.col(n));
-    let sort_col = sort.and_then(|s| t.col(s));
-    let mut picked: Vec<&Vec<Value>> = t
-        .rows
+    let cells: Vec<Vec<TableCell>> = columns
         .iter()
-        .filter(|r| crate::assess::row_matches(t, r, conditions, data.period))
+        .map(|c| match frame.column(c) {
+            Ok(column) => frame_cells(column, money(c)),
+            Err(_) => vec![TableCell::Empty; frame.height()],
+        })
         .collect();
-    let text = |r: &Vec<Value>, c: Option<usize>| {
-        c.and_then(|c| r[c].as_text().map(str::to_string))
-            .unwrap_or_default()
-    };
-    picked.sort_by(|a, b| {
-        let num = |r: &Vec<Value>| sort_col.and_then(|c| r[c].as_number());
-        let by_sort = match (num(a), num(b)) {
-            (Some(x), Some(y)) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        };
-        by_sort.then_with(|| text(a, name_col).cmp(&text(b, name_col)))
-    });
-    let rows = picked
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
+    let rows = (0..frame.height())
+        .map(|i| {
             let mut row = vec![TableCell::Int(i as i64 + 1)];
-            for c in columns {
-                let cell = t.col(c).map_or(TableCell::Empty, |k| value_cell(&r[k]));
-                row.push(match cell {
-                    TableCell::Number(v, _) if money(c) => TableCell::Number(v, 2),
-                    other => other,
-                });
-            }
+            row.extend(cells.iter().map(|c| c[i].clone()));
             row
         })
         .collect();
     (headers, rows)
 }
 
-fn group_table(
-    data: &ReportData,
-    table: &str,
-    group: &str,
-    sum: &str,
-    conditions: &[crate::pipeline::Condition],
-) -> Built {
+/// A frame column's cells as a table shows them (money with 2 decimals).
+fn frame_cells(column: &polars::prelude::Column, money: bool) -> Vec<TableCell> {
+    use polars::prelude::AnyValue;
+    (0..column.len())
+        .map(|i| match column.get(i) {
+            Ok(AnyValue::String(s)) => TableCell::Text(s.to_string()),
+            Ok(AnyValue::StringOwned(s)) => TableCell::Text(s.to_string()),
+            Ok(AnyValue::Float64(n)) if money => TableCell::Number(n, 2),
+            Ok(AnyValue::Float64(n)) => value_cell(&Value::Number(n)),
+            Ok(AnyValue::Int64(n)) => TableCell::Int(n),
+            Ok(AnyValue::Boolean(b)) => value_cell(&Value::Bool(b)),
+            Ok(AnyValue::Date(days)) => chrono::NaiveDate::from_num_days_from_ce_opt(
+                days + 719_163,
+            )
+            .map_or(TableCell::Empty, |d| value_cell(&Value::Date(d))),
+            _ => TableCell::Empty,
+        })
+        .collect()
+}
+
+/// A group table: the assessment's counts and sums per group value (`assess::report`), with
+/// shares of the total, laid out.
+fn group_table(data: &ReportData, id: &str, table: &str, group: &str, sum: &str) -> Built {
     let rt = return_for_table(data.pipeline, table);
     let col_def = |name: &str| rt.and_then(|rt| rt.columns.iter().find(|c| c.name == name));
     let label = |c: &str, f: fn(&Column) -> String| col_def(c).map_or(c.to_string(), f);
@@ -331,59 +309,28 @@ fn group_table(
         .filter(|w| w.chars().count() > 1)
         .map(|w| format!("{w}（含未填写）"))
         .unwrap_or_else(|| "未填写".to_string());
-    let t = data.tables.get(table);
-    let (gc, sc) = (t.and_then(|t| t.col(group)), t.and_then(|t| t.col(sum)));
-    let picked: Vec<&Vec<Value>> = t
-        .map(|t| {
-            t.rows
-                .iter()
-                .filter(|r| crate::assess::row_matches(t, r, conditions, data.period))
-                .collect()
-        })
-        .unwrap_or_default();
-    let key_of = |r: &Vec<Value>| gc.and_then(|c| r[c].as_text().map(str::to_string));
-    let mut keys: Vec<Option<String>> = vocab
-        .map(|v| v.values.iter().cloned().map(Some).collect())
-        .unwrap_or_default();
-    let mut others: Vec<String> = picked
+    let empty = crate::assess::GroupTotals::default();
+    let g = data.figures.groups.get(id).unwrap_or(&empty);
+    let share = |v: f64| pct((g.total > 0.0).then(|| v / g.total));
+    let mut rows: Vec<Vec<TableCell>> = g
+        .keys
         .iter()
-        .filter_map(|r| key_of(r))
-        .filter(|k| !keys.contains(&Some(k.clone())))
+        .zip(&g.counts)
+        .zip(&g.sums)
+        .map(|((k, n), s)| {
+            vec![
+                TableCell::Text(k.clone().unwrap_or_else(|| null_label.clone())),
+                TableCell::Int(*n as i64),
+                TableCell::Number(*s, 2),
+                share(*s),
+            ]
+        })
         .collect();
-    others.sort();
-    others.dedup();
-    keys.extend(others.into_iter().map(Some));
-    keys.push(None);
-    // Sums in row order, as the assessment sums them, so 合计 equals the metric exactly.
-    let sum_of = |rows: &mut dyn Iterator<Item = &&Vec<Value>>| {
-        let mut acc = 0.0;
-        let mut n = 0i64;
-        for r in rows {
-            acc += sc.and_then(|c| r[c].as_number()).unwrap_or(0.0);
-            n += 1;
-        }
-        (n, acc)
-    };
-    let (total_n, total) = sum_of(&mut picked.iter());
-    let share = |v: f64| pct((total > 0.0).then(|| v / total));
-    let mut rows = Vec::new();
-    for k in keys {
-        let (n, s) = sum_of(&mut picked.iter().filter(|r| key_of(r) == k));
-        if k.is_none() && n == 0 {
-            continue;
-        }
-        rows.push(vec![
-            TableCell::Text(k.unwrap_or_else(|| null_label.clone())),
-            TableCell::Int(n),
-            TableCell::Number(s, 2),
-            share(s),
-        ]);
-    }
     rows.push(vec![
         TableCell::Text("合计".into()),
-        TableCell::Int(total_n),
-        TableCell::Number(total, 2),
-        share(total),
+        TableCell::Int(g.total_count as i64),
+        TableCell::Number(g.total, 2),
+        share(g.total),
     ]);
     (headers, rows)
 }

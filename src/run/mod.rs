@@ -133,6 +133,8 @@ pub enum RunError {
     Output(#[from] crate::error::OutputError),
     #[error("Failed to render the reports")]
     Render(#[from] crate::render::RenderError),
+    #[error("Failed to compute the assessment over the period's tables")]
+    Frame(#[from] polars::prelude::PolarsError),
 }
 
 fn no_returns_message(period: Period, first: Option<Period>, path: &Path) -> String {
@@ -515,12 +517,10 @@ pub fn run_with(
     let states: BTreeMap<Period, state::PeriodState> = full
         .par_iter()
         .map(|p| {
-            (
-                *p,
-                state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed),
-            )
+            state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed)
+                .map(|s| (*p, s))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     // Metric values at the end of every other month of the year (the cumulative chart): from
     // the history cache when that month's inputs are unchanged, else computed.
     let months: Vec<Period> = last_of_year
@@ -536,17 +536,20 @@ pub fn run_with(
             let cached = (!settings.no_cache)
                 .then(|| history_cache.get(&key))
                 .flatten();
-            let metrics = cached.unwrap_or_else(|| {
-                let m = state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed)
-                    .metrics;
-                if let Err(e) = history_cache.put(&key, &m) {
-                    eprintln!("warning: could not write the history cache: {e}");
+            let metrics = match cached {
+                Some(m) => m,
+                None => {
+                    let m = state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed)?
+                        .metrics;
+                    if let Err(e) = history_cache.put(&key, &m) {
+                        eprintln!("warning: could not write the history cache: {e}");
+                    }
+                    m
                 }
-                m
-            });
-            (*p, metrics)
+            };
+            Ok((*p, metrics))
         })
-        .collect();
+        .collect::<Result<_, polars::prelude::PolarsError>>()?;
     for (p, s) in &states {
         history.insert(*p, s.metrics.clone());
     }
@@ -905,7 +908,7 @@ fn write_period(
         title,
         result: &metrics_json,
         history: &history,
-        tables: &state.tables,
+        figures: &state.report,
         issues: &issues,
         filers: &filers,
     };

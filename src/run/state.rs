@@ -7,11 +7,16 @@ use crate::normalise::SheetOutcome;
 use crate::period::Period;
 use crate::pipeline::Pipeline;
 use crate::table::Table;
+use polars::prelude::{DataFrame, PolarsResult};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct PeriodState {
     /// `<table>_current` by name.
     pub tables: BTreeMap<String, Table>,
+    /// The same tables as polars frames: what the assessment computes over.
+    pub frames: BTreeMap<String, DataFrame>,
+    /// The figures of the report's declared tables and charts.
+    pub report: assess::ReportFigures,
     /// The rows of the snapshots in effect (one table per return type that is not merged).
     pub row_tables: Vec<Table>,
     pub metrics: Vec<MetricValue>,
@@ -100,7 +105,7 @@ pub fn period_state(
     period: Period,
     sha_by_file: &BTreeMap<String, String>,
     first_listed: &FirstListed,
-) -> PeriodState {
+) -> PolarsResult<PeriodState> {
     let snapshots = identity::snapshots_for(outcomes, period);
     let missing_returns = identity::missing_returns(pipeline, outcomes, period);
     let carried_forward: Vec<CarriedForward> = snapshots
@@ -133,14 +138,17 @@ pub fn period_state(
         }
         tables.insert(ct.current.name.clone(), ct.current);
     }
-    let metrics = assess::compute_metrics(pipeline, &tables, period);
+    let frames = tables
+        .iter()
+        .map(|(name, t)| Ok((name.clone(), t.to_frame()?)))
+        .collect::<PolarsResult<BTreeMap<_, _>>>()?;
+    let metrics = assess::compute_metrics(pipeline, &frames, period)?;
+    let report = assess::report_figures(pipeline, &frames, period)?;
     let ranking = assess::rank_counties(pipeline, &metrics);
-    let stages = pipeline
-        .funnel
-        .as_ref()
-        .and_then(|f| tables.get(&f.table))
-        .map(|t| assess::funnel(pipeline, t, period))
-        .unwrap_or_default();
+    let stages = match pipeline.funnel.as_ref().and_then(|f| frames.get(&f.table)) {
+        Some(frame) => assess::funnel(pipeline, frame, period)?,
+        None => Vec::new(),
+    };
     let indicators = pipeline.scorecard.as_ref().map(|sc| {
         assess::assess_indicators(
             pipeline,
@@ -150,8 +158,10 @@ pub fn period_state(
             &missing_returns,
         )
     });
-    PeriodState {
+    Ok(PeriodState {
+        report,
         indicators,
+        frames,
         tables,
         row_tables,
         metrics,
@@ -160,5 +170,5 @@ pub fn period_state(
         conflicts,
         missing_returns,
         carried_forward,
-    }
+    })
 }

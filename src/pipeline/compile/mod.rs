@@ -36,6 +36,9 @@ impl Problems {
     }
 }
 
+/// The first-level units' column (and scope) when `reference.unit_column` is not given.
+pub const DEFAULT_UNIT_COLUMN: &str = "county";
+
 /// The first-level units' name when `reference.unit_label` is not given.
 pub const DEFAULT_UNIT_LABEL: &str = "县(市、区)";
 
@@ -129,6 +132,10 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         }
     }
     let counties: Vec<String> = r.counties.iter().map(|c| c.name.clone()).collect();
+    let unit_column = r
+        .unit_column
+        .clone()
+        .unwrap_or_else(|| DEFAULT_UNIT_COLUMN.to_string());
     let unit_label = r
         .unit_label
         .clone()
@@ -594,6 +601,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         limits,
         counties,
         unit_label,
+        unit_column,
         filers,
         filer_lookup,
         county_vocabulary,

@@ -6,19 +6,19 @@ use super::scene::{
     fmt_value, header, no_data, palette, size, text_width, wrap, Align, Rgb, Scene,
 };
 use super::ChartData;
-use crate::pipeline::{ColumnKind, Condition};
-use crate::record::Value;
+use crate::pipeline::ColumnKind;
 use std::collections::BTreeMap;
 
 /// Label of the column for rows with no value (e.g. a project in no key chain).
 const NONE_LABEL: &str = "其他";
 
 pub struct HeatmapSpec<'a> {
+    /// The chart's id: its figures in [`crate::assess::ReportFigures::cross`].
+    pub id: &'a str,
     pub table: &'a str,
     pub rows: &'a str,
     pub columns: &'a str,
     pub value: &'a str,
-    pub conditions: &'a [Condition],
 }
 
 /// The declared kind of a table column (from the return types that feed the table).
@@ -68,18 +68,6 @@ fn categories(
     out
 }
 
-fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::Text(s) if s.trim().is_empty() => None,
-        Value::Text(s) => Some(s.clone()),
-        Value::Number(n) => Some(crate::render::fmt_num(*n, 2)),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Date(d) => Some(d.to_string()),
-        Value::Bool(b) => Some(if *b { "是" } else { "否" }.into()),
-    }
-}
-
 fn mix(a: Rgb, b: Rgb, t: f64) -> Rgb {
     let t = t.clamp(0.0, 1.0);
     let m = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * t).round() as u8;
@@ -100,25 +88,15 @@ pub fn heatmap(data: &ChartData, title: &str, spec: &HeatmapSpec) -> Scene {
         Some(ColumnKind::Number { unit: Some(u) }) => u.clone(),
         _ => String::new(),
     };
-    let mut cells: BTreeMap<(Option<String>, Option<String>), f64> = BTreeMap::new();
-    let (mut seen_rows, mut seen_cols) = (Vec::new(), Vec::new());
-    if let Some(t) = data.tables.get(spec.table) {
-        let (ri, ci, vi) = (t.col(spec.rows), t.col(spec.columns), t.col(spec.value));
-        if let (Some(ri), Some(ci), Some(vi)) = (ri, ci, vi) {
-            for r in &t.rows {
-                if !crate::assess::row_matches(t, r, spec.conditions, data.period) {
-                    continue;
-                }
-                let Some(v) = r[vi].as_number().filter(|v| v.is_finite()) else {
-                    continue;
-                };
-                let (rk, ck) = (text_of(&r[ri]), text_of(&r[ci]));
-                seen_rows.push(rk.clone());
-                seen_cols.push(ck.clone());
-                *cells.entry((rk, ck)).or_insert(0.0) += v;
-            }
-        }
-    }
+    // The sums are the assessment's (`assess::report`); here they are only laid out.
+    let mut cells: BTreeMap<(Option<String>, Option<String>), f64> = data
+        .figures
+        .cross
+        .get(spec.id)
+        .map(|x| x.cells.clone())
+        .unwrap_or_default();
+    let seen_rows: Vec<Option<String>> = cells.keys().map(|(r, _)| r.clone()).collect();
+    let seen_cols: Vec<Option<String>> = cells.keys().map(|(_, c)| c.clone()).collect();
     let rows = categories(data, spec, spec.rows, &seen_rows);
     let cols = categories(data, spec, spec.columns, &seen_cols);
     // Too many categories for one chart: the largest, and the rest merged.

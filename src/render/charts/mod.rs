@@ -15,10 +15,8 @@ use crate::assess::{FunnelRow, MetricValue};
 use crate::error::OutputError;
 use crate::period::Period;
 use crate::pipeline::{Chart, ChartKind, Pipeline};
-use crate::table::Table;
 use plotters::prelude::*;
 use scene::Scene;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A rendered chart.
@@ -38,7 +36,7 @@ pub(crate) struct ChartData<'a> {
     pub stages: &'a [FunnelRow],
     /// Metric values at each month's end of the year, up to and including the period.
     pub history: &'a [(Period, Vec<MetricValue>)],
-    pub tables: &'a BTreeMap<String, Table>,
+    pub figures: &'a crate::assess::ReportFigures,
 }
 
 /// Draws every chart the pipeline declares into `dir` as `<id>.svg` and `<id>.png`.
@@ -49,7 +47,7 @@ pub fn render_charts(data: &ReportData, dir: &Path) -> Result<Vec<ChartFile>, Re
         metrics: &data.result.metrics,
         stages: &data.result.stages,
         history: data.history,
-        tables: data.tables,
+        figures: data.figures,
     };
     let Some(report) = &data.pipeline.report else {
         return Ok(Vec::new());
@@ -95,14 +93,14 @@ fn layout(data: &ChartData, chart: &Chart) -> Scene {
             rows,
             columns,
             value,
-            conditions,
+            ..
         } => {
             let spec = heatmap::HeatmapSpec {
+                id: &chart.id,
                 table,
                 rows,
                 columns,
                 value,
-                conditions,
             };
             heatmap::heatmap(data, title, &spec)
         }

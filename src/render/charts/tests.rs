@@ -1,4 +1,6 @@
 use super::*;
+use crate::table::Table;
+use std::collections::BTreeMap;
 use crate::record::Value;
 use std::sync::Mutex;
 
@@ -206,7 +208,7 @@ fn draw_all(data: &ChartData) {
 fn odd_data_never_panics() {
     let p = Pipeline::embedded_default().unwrap();
     let period: Period = "2025-06".parse().unwrap();
-    let empty = BTreeMap::new();
+    let empty = crate::assess::ReportFigures::default();
     // Nothing at all.
     draw_all(&ChartData {
         pipeline: &p,
@@ -214,7 +216,7 @@ fn odd_data_never_panics() {
         metrics: &[],
         stages: &[],
         history: &[],
-        tables: &empty,
+        figures: &empty,
     });
     // No values, zero and missing targets, a single county, a value far over target, a
     // character the font lacks, an empty table and a table with odd rows.
@@ -275,7 +277,8 @@ fn odd_data_never_panics() {
         t.push(row);
     }
     // The funnel of that ledger, then with every count zero and no rates: a single county.
-    let mut stages: Vec<FunnelRow> = crate::assess::funnel(&p, &t, period)
+    let mut stages: Vec<FunnelRow> = crate::assess::funnel(&p, &t.to_frame().unwrap(), period)
+        .unwrap()
         .into_iter()
         .filter(|r| r.scope_value == "恩平市")
         .collect();
@@ -284,15 +287,17 @@ fn odd_data_never_panics() {
         st.count = 0;
         st.rate = None;
     }
-    let tables = BTreeMap::from([("projects_current".to_string(), t)]);
-    for tables in [&empty, &tables] {
+    let frames = BTreeMap::from([("projects_current".to_string(), t.to_frame().unwrap())]);
+    let figures = crate::assess::report_figures(&p, &frames, period).unwrap();
+    assert!(figures.cross.contains_key("heatmap"));
+    for figures in [&empty, &figures] {
         draw_all(&ChartData {
             pipeline: &p,
             period,
             metrics: &metrics,
             stages: &stages,
             history: &history,
-            tables,
+            figures,
         });
     }
 }
@@ -354,7 +359,20 @@ fn heatmap_caps_many_categories() {
         row[t.col("planned_investment_yi").unwrap()] = Value::Number(f64::from(i));
         t.push(row);
     }
-    let tables = BTreeMap::from([("projects_current".to_string(), t)]);
+    let frame = t.to_frame().unwrap();
+    let cross = crate::assess::report::cross_totals(
+        &frame,
+        "investor",
+        "project_name",
+        "planned_investment_yi",
+        &[],
+        period,
+    )
+    .unwrap();
+    let figures = crate::assess::ReportFigures {
+        cross: BTreeMap::from([("many".to_string(), cross)]),
+        ..Default::default()
+    };
     let chart = Chart {
         id: "many".into(),
         title: "投资主体×项目".into(),
@@ -372,7 +390,7 @@ fn heatmap_caps_many_categories() {
         metrics: &[],
         stages: &[],
         history: &[],
-        tables: &tables,
+        figures: &figures,
     };
     let scene = layout(&data, &chart);
     assert!(

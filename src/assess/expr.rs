@@ -1,0 +1,207 @@
+//! The pipeline's row conditions as polars expressions over a table's frame.
+//!
+//! A condition on a column the frame lacks, or of another type than the condition needs,
+//! holds as it would for a null value: `eq`, comparisons, `true`/`false`, `contains` and
+//! `in_year` do not hold; `ne` and `is_null` do.
+
+use super::TAG_SEPARATOR;
+use crate::period::Period;
+use crate::pipeline::{CmpOp, Condition};
+use polars::prelude::*;
+
+/// Every condition holds (an empty list holds for every row).
+pub fn all_hold(conditions: &[Condition], schema: &Schema, period: Period) -> Expr {
+    conditions
+        .iter()
+        .map(|c| holds(c, schema, period))
+        .reduce(|a, b| a.and(b))
+        .unwrap_or_else(|| lit(true))
+}
+
+/// `aggs` over the rows of `frame` (one row), or per value of a scope column, one row per value
+/// in the order given; a value without rows gets each aggregate's value over no rows (`fill`).
+pub fn per_scope(
+    frame: LazyFrame,
+    scope: Option<(&str, &[String])>,
+    aggs: Vec<Expr>,
+    fill: Expr,
+) -> PolarsResult<DataFrame> {
+    let Some((column, values)) = scope else {
+        return frame.select(aggs).collect();
+    };
+    let names: Vec<Expr> = aggs
+        .iter()
+        .map(|e| {
+            let name = e.clone().meta().output_name()?;
+            Ok(col(name).fill_null(fill.clone()))
+        })
+        .collect::<PolarsResult<_>>()?;
+    let wanted = DataFrame::new(
+        values.len(),
+        vec![Column::new(column.into(), values.to_vec())],
+    )?;
+    wanted
+        .lazy()
+        .join(
+            frame.group_by([col(column)]).agg(aggs),
+            [col(column)],
+            [col(column)],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        )
+        .select(names)
+        .collect()
+}
+
+/// A column of an aggregated frame as numbers (a null as 0).
+pub fn numbers(df: &DataFrame, name: &str) -> PolarsResult<Vec<f64>> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect())
+}
+
+fn holds(c: &Condition, schema: &Schema, period: Period) -> Expr {
+    let name = crate::pipeline::condition_column(c);
+    let dtype = schema.get(name);
+    let x = col(name);
+    let is = |want: &DataType| dtype == Some(want);
+    match c {
+        Condition::Eq(_, v) if is(&DataType::String) => {
+            x.eq(lit(v.as_str())).fill_null(lit(false))
+        }
+        Condition::Ne(_, v) if is(&DataType::String) => {
+            x.neq(lit(v.as_str())).fill_null(lit(true))
+        }
+        Condition::Cmp(_, op, v) if is(&DataType::Float64) => {
+            let v = lit(*v);
+            match op {
+                CmpOp::Ge => x.gt_eq(v),
+                CmpOp::Gt => x.gt(v),
+                CmpOp::Le => x.lt_eq(v),
+                CmpOp::Lt => x.lt(v),
+            }
+            .fill_null(lit(false))
+        }
+        Condition::NotNull(_) if dtype.is_some() => x.is_not_null(),
+        Condition::IsNull(_) if dtype.is_some() => x.is_null(),
+        Condition::IsTrue(_) if is(&DataType::Boolean) => x.eq(lit(true)).fill_null(lit(false)),
+        Condition::IsFalse(_) if is(&DataType::Boolean) => {
+            x.eq(lit(false)).fill_null(lit(false))
+        }
+        // A tags column holds its canonical tags joined by 、: the tag is one of them.
+        Condition::Contains(_, tag) if is(&DataType::String) => {
+            let sep = TAG_SEPARATOR.to_string();
+            concat_str([lit(sep.clone()), x, lit(sep.clone())], "", false)
+                .str()
+                .contains_literal(lit(format!("{sep}{tag}{sep}")))
+                .fill_null(lit(false))
+        }
+        Condition::InYearToPeriod(_) if is(&DataType::Date) => {
+            let start = Period {
+                year: period.year,
+                month: 1,
+            }
+            .first_day();
+            x.clone()
+                .gt_eq(lit(start))
+                .and(x.lt_eq(lit(period.last_day())))
+                .fill_null(lit(false))
+        }
+        // The column is missing or of another type: as for a null value.
+        Condition::Ne(..) | Condition::IsNull(_) => lit(true),
+        _ => lit(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn frame() -> DataFrame {
+        df!(
+            "chain" => [Some("新材料"), None, Some("其他")],
+            "amount" => [Some(12.0), Some(3.0), None],
+            "tags" => [Some("高新技术企业、专精特新"), Some("专精特新企业"), None],
+            "signed" => [
+                Some(NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()),
+                Some(NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()),
+                None,
+            ],
+        )
+        .unwrap()
+    }
+
+    fn rows(conds: &[Condition]) -> Vec<bool> {
+        let df = frame();
+        let p = Period {
+            year: 2025,
+            month: 3,
+        };
+        let e = all_hold(conds, df.schema(), p);
+        let out = df.lazy().with_column(e.alias("m")).collect().unwrap();
+        out.column("m")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or(false))
+            .collect()
+    }
+
+    #[test]
+    fn a_null_never_equals_and_always_differs() {
+        assert_eq!(
+            rows(&[Condition::Eq("chain".into(), "新材料".into())]),
+            [true, false, false]
+        );
+        assert_eq!(
+            rows(&[Condition::Ne("chain".into(), "其他".into())]),
+            [true, true, false]
+        );
+    }
+
+    #[test]
+    fn comparisons_on_a_null_do_not_hold() {
+        assert_eq!(
+            rows(&[Condition::Cmp("amount".into(), CmpOp::Ge, 10.0)]),
+            [true, false, false]
+        );
+    }
+
+    #[test]
+    fn a_tag_is_one_of_the_joined_tags_not_a_substring() {
+        // 专精特新 is a tag of row 0; row 1's 专精特新企业 merely starts with it.
+        assert_eq!(
+            rows(&[Condition::Contains("tags".into(), "专精特新".into())]),
+            [true, false, false]
+        );
+    }
+
+    #[test]
+    fn in_year_means_from_january_to_the_period_end() {
+        assert_eq!(
+            rows(&[Condition::InYearToPeriod("signed".into())]),
+            [true, false, false]
+        );
+    }
+
+    #[test]
+    fn a_missing_column_holds_as_a_null_would() {
+        assert_eq!(
+            rows(&[Condition::Eq("nope".into(), "x".into())]),
+            [false, false, false]
+        );
+        assert_eq!(
+            rows(&[Condition::Ne("nope".into(), "x".into())]),
+            [true, true, true]
+        );
+        assert_eq!(rows(&[]), [true, true, true]);
+    }
+}
