@@ -321,6 +321,12 @@ pub enum OutputError {
         #[source]
         source: arrow::error::ArrowError,
     },
+    #[error("Failed to convert table `{table}` for Parquet")]
+    Frame {
+        table: String,
+        #[source]
+        source: polars::prelude::PolarsError,
+    },
     #[error("Failed to encode the cache entry `{}`", path.display())]
     Cache {
         path: PathBuf,

@@ -833,20 +833,18 @@ fn write_period(
         pipeline_hash: &pipeline.hash,
         period,
     };
-    for rt_table in &state.row_tables {
-        store::write_table(stage_root, rt_table, &meta)?;
+    // The frames the assessment computed over are the ones written.
+    for (name, frame) in &state.row_frames {
+        store::write_frame(stage_root, name, frame, &meta)?;
     }
-    for (name, table) in &state.tables {
+    for (name, frame) in &state.frames {
         // `talent_current` is published as `talent` (one row per county, merged over filers).
-        let mut t = table.clone();
-        if let Some(rt) = pipeline
+        let published = pipeline
             .returns
             .iter()
             .find(|r| r.merge_columns && format!("{}_current", r.table) == *name)
-        {
-            t.name = rt.table.clone();
-        }
-        store::write_table(stage_root, &t, &meta)?;
+            .map_or(name.as_str(), |rt| rt.table.as_str());
+        store::write_frame(stage_root, published, frame, &meta)?;
     }
     store::write_table(stage_root, &outputs::rejects_table(&issues, period), &meta)?;
     let mut mt = Table::new(

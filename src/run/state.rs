@@ -17,8 +17,9 @@ pub struct PeriodState {
     pub frames: BTreeMap<String, DataFrame>,
     /// The figures of the report's declared tables and charts.
     pub report: assess::ReportFigures,
-    /// The rows of the snapshots in effect (one table per return type that is not merged).
-    pub row_tables: Vec<Table>,
+    /// The rows of the snapshots in effect (one frame per return type that is not merged), by
+    /// table name.
+    pub row_frames: Vec<(String, DataFrame)>,
     pub metrics: Vec<MetricValue>,
     pub ranking: Vec<RankingRow>,
     pub stages: Vec<FunnelRow>,
@@ -138,10 +139,15 @@ pub fn period_state(
         }
         tables.insert(ct.current.name.clone(), ct.current);
     }
+    // From here on the tables are frames: the assessment, the store and the report read them.
     let frames = tables
         .iter()
         .map(|(name, t)| Ok((name.clone(), t.to_frame()?)))
         .collect::<PolarsResult<BTreeMap<_, _>>>()?;
+    let row_frames = row_tables
+        .iter()
+        .map(|t| Ok((t.name.clone(), t.to_frame()?)))
+        .collect::<PolarsResult<Vec<_>>>()?;
     let metrics = assess::compute_metrics(pipeline, &frames, period)?;
     let report = assess::report_figures(pipeline, &frames, period)?;
     let ranking = assess::rank_counties(pipeline, &metrics);
@@ -163,7 +169,7 @@ pub fn period_state(
         indicators,
         frames,
         tables,
-        row_tables,
+        row_frames,
         metrics,
         ranking,
         stages,

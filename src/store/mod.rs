@@ -3,7 +3,7 @@
 
 mod parquet_out;
 
-pub use parquet_out::{partition_path, write_table, DatasetMeta};
+pub use parquet_out::{partition_path, write_frame, write_table, DatasetMeta};
 
 use crate::error::OutputError;
 use std::path::Path;

@@ -3,14 +3,12 @@
 
 use crate::error::OutputError;
 use crate::period::Period;
-use crate::record::Value;
-use crate::table::{DType, Table};
+use crate::table::Table;
 use arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
-use chrono::NaiveDate;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
@@ -37,91 +35,81 @@ pub fn partition_path(out: &Path, table: &str, period: Period) -> PathBuf {
         .join("part-0.parquet")
 }
 
-fn arrow_type(t: DType) -> DataType {
-    match t {
-        DType::Text => DataType::Utf8,
-        DType::Float => DataType::Float64,
-        DType::Int => DataType::Int64,
-        DType::Date => DataType::Date32,
-        DType::Bool => DataType::Boolean,
-    }
-}
-
-fn days_since_epoch(d: NaiveDate) -> i32 {
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN)).num_days() as i32
-}
-
-fn column(t: &Table, c: usize) -> ArrayRef {
-    let dtype = t.columns[c].1;
-    let vals = t.rows.iter().map(|r| &r[c]);
-    match dtype {
-        DType::Text => {
+/// A frame column as an arrow-rs array (the dataset's five types: text, float, int, date,
+/// bool; any other integer type is written as Int64).
+fn arrow_column(c: &polars::prelude::Column) -> polars::prelude::PolarsResult<(DataType, ArrayRef)> {
+    use polars::prelude::DataType as P;
+    Ok(match c.dtype() {
+        P::String => {
             let mut b = StringBuilder::new();
-            for v in vals {
-                match v {
-                    Value::Text(s) => b.append_value(s),
-                    _ => b.append_null(),
-                }
+            for v in c.str()?.iter() {
+                b.append_option(v);
             }
-            Arc::new(b.finish())
+            (DataType::Utf8, Arc::new(b.finish()) as ArrayRef)
         }
-        DType::Float => {
+        P::Float64 | P::Float32 => {
             let mut b = Float64Builder::new();
-            for v in vals {
-                b.append_option(v.as_number());
+            for v in c.cast(&P::Float64)?.f64()?.iter() {
+                b.append_option(v);
             }
-            Arc::new(b.finish())
+            (DataType::Float64, Arc::new(b.finish()) as ArrayRef)
         }
-        DType::Int => {
-            let mut b = Int64Builder::new();
-            for v in vals {
-                b.append_option(match v {
-                    Value::Int(i) => Some(*i),
-                    _ => None,
-                });
-            }
-            Arc::new(b.finish())
-        }
-        DType::Date => {
+        P::Date => {
+            // Days since 1970-01-01, as Parquet's DATE.
             let mut b = Date32Builder::new();
-            for v in vals {
-                b.append_option(v.as_date().map(days_since_epoch));
+            for v in c.cast(&P::Int32)?.i32()?.iter() {
+                b.append_option(v);
             }
-            Arc::new(b.finish())
+            (DataType::Date32, Arc::new(b.finish()) as ArrayRef)
         }
-        DType::Bool => {
+        P::Boolean => {
             let mut b = BooleanBuilder::new();
-            for v in vals {
-                b.append_option(match v {
-                    Value::Bool(x) => Some(*x),
-                    _ => None,
-                });
+            for v in c.bool()?.iter() {
+                b.append_option(v);
             }
-            Arc::new(b.finish())
+            (DataType::Boolean, Arc::new(b.finish()) as ArrayRef)
         }
-    }
+        _ => {
+            let mut b = Int64Builder::new();
+            for v in c.cast(&P::Int64)?.i64()?.iter() {
+                b.append_option(v);
+            }
+            (DataType::Int64, Arc::new(b.finish()) as ArrayRef)
+        }
+    })
 }
 
-/// Serialises a table to Parquet bytes.
-pub fn to_parquet(t: &Table, meta: &DatasetMeta) -> Result<Vec<u8>, OutputError> {
+/// Serialises a table's frame to Parquet bytes (arrow-rs writes them: zstd, page statistics,
+/// key-value metadata, no wall-clock values).
+pub fn to_parquet(
+    name: &str,
+    frame: &polars::prelude::DataFrame,
+    meta: &DatasetMeta,
+) -> Result<Vec<u8>, OutputError> {
     let arrow_err = |source| OutputError::Arrow {
-        table: t.name.clone(),
+        table: name.to_string(),
         source,
     };
-    let schema = Arc::new(Schema::new(
-        t.columns
-            .iter()
-            .map(|(n, d)| Field::new(n, arrow_type(*d), true))
-            .collect::<Vec<_>>(),
-    ));
-    let arrays: Vec<ArrayRef> = (0..t.columns.len()).map(|c| column(t, c)).collect();
+    let frame_err = |source| OutputError::Frame {
+        table: name.to_string(),
+        source,
+    };
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for c in frame.columns() {
+        let (dtype, array) = arrow_column(c).map_err(frame_err)?;
+        fields.push(Field::new(c.name().as_str(), dtype, true));
+        arrays.push(array);
+    }
+    let schema = Arc::new(Schema::new(fields));
     let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(arrow_err)?;
+    let t_name = name;
     let kv = vec![
         KeyValue::new(
             "zhaoshang.schema_version".into(),
             SCHEMA_VERSION.to_string(),
         ),
-        KeyValue::new("zhaoshang.table".into(), t.name.clone()),
+        KeyValue::new("zhaoshang.table".into(), t_name.to_string()),
         KeyValue::new("zhaoshang.pipeline".into(), meta.pipeline.to_string()),
         KeyValue::new(
             "zhaoshang.pipeline_hash".into(),
@@ -141,7 +129,7 @@ pub fn to_parquet(t: &Table, meta: &DatasetMeta) -> Result<Vec<u8>, OutputError>
         .build();
     let mut buf = Vec::new();
     let pq_err = |source| OutputError::Parquet {
-        path: PathBuf::from(&t.name),
+        path: PathBuf::from(t_name),
         source,
     };
     let mut w = ArrowWriter::try_new(&mut buf, schema, Some(props)).map_err(pq_err)?;
@@ -150,10 +138,25 @@ pub fn to_parquet(t: &Table, meta: &DatasetMeta) -> Result<Vec<u8>, OutputError>
     Ok(buf)
 }
 
-/// Writes a table into its partition, atomically. Returns the path written.
+/// Writes a table (small derived tables: metrics, rejects, changes) into its partition, through
+/// its frame.
 pub fn write_table(out: &Path, t: &Table, meta: &DatasetMeta) -> Result<PathBuf, OutputError> {
-    let path = partition_path(out, &t.name, meta.period);
-    let bytes = to_parquet(t, meta).map_err(|e| match e {
+    let frame = t.to_frame().map_err(|source| OutputError::Frame {
+        table: t.name.clone(),
+        source,
+    })?;
+    write_frame(out, &t.name, &frame, meta)
+}
+
+/// Writes a frame as table `name` into its partition, atomically. Returns the path written.
+pub fn write_frame(
+    out: &Path,
+    name: &str,
+    frame: &polars::prelude::DataFrame,
+    meta: &DatasetMeta,
+) -> Result<PathBuf, OutputError> {
+    let path = partition_path(out, name, meta.period);
+    let bytes = to_parquet(name, frame, meta).map_err(|e| match e {
         OutputError::Parquet { source, .. } => OutputError::Parquet {
             path: path.clone(),
             source,
