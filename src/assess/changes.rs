@@ -2,12 +2,11 @@
 //! advances, projects that left a ledger (withdrawn) or moved county, amount changes, and
 //! filers that stopped reporting.
 
-use crate::identity::RecordKeys;
-use crate::pipeline::{Pipeline, ReturnType};
-use crate::record::{Record, Value};
+use crate::pipeline::{ChangesSpec, Pipeline};
+use crate::record::Value;
 use crate::table::{DType, Table};
+use polars::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Change {
@@ -33,118 +32,237 @@ pub const CHANGE_COLUMNS: [(&str, DType); 8] = [
     ("filer", DType::Text),
 ];
 
-fn text(t: &Table, row: &[Value], col: &str) -> Option<String> {
-    let v = &row[t.col(col)?];
-    match v {
-        Value::Text(s) => Some(s.clone()),
-        Value::Number(n) => Some(crate::ingest::format_number_public(*n)),
-        Value::Date(d) => Some(d.to_string()),
-        _ => None,
+/// The change kinds in the order they are listed for one record.
+const KINDS: [&str; 5] = ["new", "moved", "stage_advanced", "amount_changed", "left"];
+
+/// A text column of `frame` (null when it has none).
+fn text_col(schema: &Schema, name: Option<&str>, alias: &str) -> Expr {
+    match name.filter(|n| schema.get(n).is_some()) {
+        Some(n) => col(n).cast(DataType::String).alias(alias),
+        None => lit(NULL).cast(DataType::String).alias(alias),
     }
 }
 
-/// Compares the deduplicated project table of the period with the previous month's (None in
-/// January: every project is new), and the filers that reported in each.
+/// The columns a comparison needs, under fixed names: record key, name, unit, stage (and its
+/// index in the stage vocabulary, null when unknown), amount, filer.
+fn comparable(
+    pipeline: &Pipeline,
+    spec: &ChangesSpec,
+    frame: &DataFrame,
+    name_col: Option<&str>,
+) -> PolarsResult<LazyFrame> {
+    let schema = frame.schema();
+    let stage = spec.stage_column.as_deref();
+    let amount = spec
+        .amount_column
+        .as_deref()
+        .filter(|a| schema.get(a) == Some(&DataType::Float64));
+    let lf = frame.clone().lazy().select([
+        text_col(schema, Some("record_key"), "record_key"),
+        text_col(schema, name_col, "name"),
+        text_col(schema, Some(pipeline.unit_column.as_str()), "unit"),
+        text_col(schema, stage, "stage"),
+        match amount {
+            Some(a) => col(a).alias("amount"),
+            None => lit(NULL).cast(DataType::Float64).alias("amount"),
+        },
+        text_col(schema, Some("filer"), "filer"),
+    ]);
+    let values: Vec<String> = stage
+        .and_then(|s| {
+            pipeline
+                .returns
+                .iter()
+                .flat_map(|r| r.columns.iter())
+                .find(|c| c.name == s)
+        })
+        .and_then(|c| pipeline.vocabulary(&c.kind))
+        .map(|v| v.values.clone())
+        .unwrap_or_default();
+    let ranks = DataFrame::new(
+        values.len(),
+        vec![
+            Column::new("stage".into(), values.clone()),
+            Column::new("rank".into(), (0..values.len() as u32).collect::<Vec<u32>>()),
+        ],
+    )?;
+    Ok(lf.join(
+        ranks.lazy(),
+        [col("stage")],
+        [col("stage")],
+        JoinArgs::new(JoinType::Left),
+    ))
+}
+
+/// One kind of change as rows of the output: the record's columns, what it was and is, and
+/// its place in the list (section 0: this month's records in key order; 1: records that left).
+fn listed(lf: LazyFrame, kind: usize, section: u32, previous: Expr, current: Expr) -> LazyFrame {
+    lf.select([
+        lit(section).cast(DataType::UInt32).alias("section"),
+        col("record_key"),
+        lit(kind as u32).cast(DataType::UInt32).alias("kind"),
+        col("name"),
+        col("unit"),
+        previous.alias("previous"),
+        current.alias("current"),
+        col("filer"),
+    ])
+}
+
+/// Compares the deduplicated table of the period with the previous month's (None in January:
+/// every record is new), as polars joins over their frames; `same` pairs each record key of
+/// this month with its record key last month (`identity::same_records`).
 pub fn compute_changes(
     pipeline: &Pipeline,
-    current: &Table,
-    previous: Option<&Table>,
+    spec: &ChangesSpec,
+    current: &DataFrame,
+    previous: Option<&DataFrame>,
+    same: &[(String, String)],
     reported_now: &[String],
     reported_before: &[String],
-) -> Vec<Change> {
-    let Some(f) = &pipeline.funnel else {
-        return Vec::new();
-    };
+) -> PolarsResult<Vec<Change>> {
     let rt = pipeline
         .returns
         .iter()
-        .find(|r| format!("{}_current", r.table) == current.name);
+        .find(|r| format!("{}_current", r.table) == spec.table);
     let name_col = rt.and_then(|r| {
         r.identity
             .fallback
             .first()
-            .map(|&i| r.columns[i].name.clone())
+            .map(|&i| r.columns[i].name.as_str())
     });
-    let key = |t: &Table, r: &[Value]| text(t, r, "record_key").unwrap_or_default();
-    let index = |t: &Table| -> BTreeMap<String, usize> {
-        t.rows
+    let now = comparable(pipeline, spec, current, name_col)?;
+    let empty = current.clear();
+    let before = comparable(pipeline, spec, previous.unwrap_or(&empty), name_col)?;
+    let pairs = DataFrame::new(
+        same.len(),
+        vec![
+            Column::new("record_key".into(), same.iter().map(|p| p.0.as_str()).collect::<Vec<_>>()),
+            Column::new("prev_key".into(), same.iter().map(|p| p.1.as_str()).collect::<Vec<_>>()),
+        ],
+    )?
+    .lazy();
+    let renamed = before.clone().select([
+        col("record_key").alias("prev_key"),
+        col("unit").alias("unit_before"),
+        col("stage").alias("stage_before"),
+        col("rank").alias("rank_before"),
+        col("amount").alias("amount_before"),
+    ]);
+    let left_join = |a: LazyFrame, b: LazyFrame, on: &str| {
+        a.join(b, [col(on)], [col(on)], JoinArgs::new(JoinType::Left))
+    };
+    let joined = left_join(left_join(now, pairs.clone(), "record_key"), renamed, "prev_key");
+    let matched = col("prev_key").is_not_null();
+    let none = || lit(NULL).cast(DataType::String);
+    let number = |c: &str| col(c).cast(DataType::String);
+    let (a, b) = (col("amount"), col("amount_before"));
+    let tolerance = lit(1e-9)
+        * polars::lazy::dsl::max_horizontal([a.clone().abs(), b.clone().abs(), lit(1.0)])?;
+    let parts = vec![
+        listed(joined.clone().filter(matched.clone().not()), 0, 0, none(), none()),
+        listed(
+            joined.clone().filter(matched.clone().and(col("unit").neq_missing(col("unit_before")))),
+            1,
+            0,
+            col("unit_before"),
+            col("unit"),
+        ),
+        listed(
+            joined.clone().filter(
+                matched
+                    .clone()
+                    .and(col("rank").gt(col("rank_before")))
+                    .fill_null(lit(false)),
+            ),
+            2,
+            0,
+            col("stage_before"),
+            col("stage"),
+        ),
+        listed(
+            joined.filter(
+                matched
+                    .and((a - b).abs().gt(tolerance))
+                    .fill_null(lit(false)),
+            ),
+            3,
+            0,
+            number("amount_before"),
+            number("amount"),
+        ),
+        listed(
+            before.join(
+                pairs.select([col("prev_key").alias("record_key")]),
+                [col("record_key")],
+                [col("record_key")],
+                JoinArgs::new(JoinType::Anti),
+            ),
+            4,
+            1,
+            none(),
+            none(),
+        ),
+    ];
+    let all = concat(parts, UnionArgs::default())?
+        .sort(
+            ["section", "record_key", "kind"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .collect()?;
+    let text = |c: &str| -> PolarsResult<Vec<Option<String>>> {
+        Ok(all
+            .column(c)?
+            .str()?
             .iter()
-            .enumerate()
-            .map(|(i, r)| (key(t, r), i))
-            .collect()
+            .map(|v| v.map(str::to_string))
+            .collect())
     };
-    let now = index(current);
-    let empty = Table::new(&current.name, current.columns.clone());
-    let prev_t = previous.unwrap_or(&empty);
-    let before = index(prev_t);
-    let stages = pipeline
-        .returns
-        .iter()
-        .flat_map(|r| r.columns.iter())
-        .find(|c| c.name == f.stage_column)
-        .and_then(|c| pipeline.vocabulary(&c.kind));
-    let stage_rank =
-        |s: &Option<String>| s.as_ref().and_then(|s| stages.and_then(|v| v.index_of(s)));
-    let mut out = Vec::new();
-    let mk = |change: &str,
-              t: &Table,
-              r: &[Value],
-              previous: Option<String>,
-              current: Option<String>| Change {
-        change: change.into(),
-        record_key: Some(key(t, r)),
-        name: name_col.as_ref().and_then(|c| text(t, r, c)),
-        county: text(t, r, "county"),
-        previous,
-        current,
-        filer: text(t, r, "filer"),
+    let kinds: Vec<Option<u32>> = all.column("kind")?.u32()?.iter().collect();
+    let (keys, names, units, prevs, curs, filers) = (
+        text("record_key")?,
+        text("name")?,
+        text("unit")?,
+        text("previous")?,
+        text("current")?,
+        text("filer")?,
+    );
+    // The list as metrics.json carries it (an amount as the filer would write it: 12, 12.5).
+    let amount_text = |v: Option<String>| {
+        v.map(|s| match s.parse::<f64>() {
+            Ok(n) => crate::ingest::format_number_public(n),
+            Err(_) => s,
+        })
     };
-    let pairs = matching(rt, current, &now, prev_t, &before);
-    let matched: std::collections::BTreeSet<usize> = pairs.values().copied().collect();
-    for &i in now.values() {
-        let r = &current.rows[i];
-        let Some(&j) = pairs.get(&i) else {
-            out.push(mk("new", current, r, None, None));
-            continue;
-        };
-        let p = &prev_t.rows[j];
-        let (c_now, c_before) = (text(current, r, "county"), text(prev_t, p, "county"));
-        if c_now != c_before {
-            out.push(mk("moved", current, r, c_before, c_now));
-        }
-        let (s_now, s_before) = (
-            text(current, r, &f.stage_column),
-            text(prev_t, p, &f.stage_column),
-        );
-        if let (Some(a), Some(b)) = (stage_rank(&s_now), stage_rank(&s_before)) {
-            if a > b {
-                out.push(mk("stage_advanced", current, r, s_before, s_now));
+    let mut out: Vec<Change> = (0..all.height())
+        .map(|i| {
+            let kind = kinds[i]
+                .and_then(|k| KINDS.get(k as usize).copied())
+                .unwrap_or("left");
+            let is_amount = kind == "amount_changed";
+            let fmt = |v: &Option<String>| {
+                if is_amount {
+                    amount_text(v.clone())
+                } else {
+                    v.clone()
+                }
+            };
+            Change {
+                change: kind.to_string(),
+                record_key: keys[i].clone(),
+                name: names[i].clone(),
+                county: units[i].clone(),
+                previous: fmt(&prevs[i]),
+                current: fmt(&curs[i]),
+                filer: filers[i].clone(),
             }
-        }
-        let (a_now, a_before) = (
-            current.col(&f.amount_column).and_then(|c| r[c].as_number()),
-            prev_t.col(&f.amount_column).and_then(|c| p[c].as_number()),
-        );
-        if let (Some(a), Some(b)) = (a_now, a_before) {
-            if (a - b).abs() > 1e-9 * a.abs().max(b.abs()).max(1.0) {
-                out.push(mk(
-                    "amount_changed",
-                    current,
-                    r,
-                    text(prev_t, p, &f.amount_column),
-                    text(current, r, &f.amount_column),
-                ));
-            }
-        }
-    }
-    for &j in before.values() {
-        if !matched.contains(&j) {
-            out.push(mk("left", prev_t, &prev_t.rows[j], None, None));
-        }
-    }
-    for f in reported_before {
-        if !reported_now.contains(f) {
-            out.push(Change {
+        })
+        .collect();
+    out.extend(
+        reported_before
+            .iter()
+            .filter(|f| !reported_now.contains(f))
+            .map(|f| Change {
                 change: "stopped_reporting".into(),
                 record_key: None,
                 name: None,
@@ -152,78 +270,9 @@ pub fn compute_changes(
                 previous: None,
                 current: None,
                 filer: Some(f.clone()),
-            });
-        }
-    }
-    out
-}
-
-/// The identity keys (normalised id, normalised fallback columns) of a deduplicated row, as
-/// `identity::record_keys` computes them for the record.
-fn row_keys(rt: &ReturnType, t: &Table, row: &[Value]) -> RecordKeys {
-    let values = rt
-        .columns
-        .iter()
-        .map(|c| {
-            t.col(&c.name)
-                .map(|i| row[i].clone())
-                .unwrap_or(Value::Null)
-        })
-        .collect();
-    crate::identity::record_keys(rt, &Record { row: 0, values })
-}
-
-/// Which row of the previous month's table each row of this month's is (current index ->
-/// previous index). The same record key first; then, as in the deduplication (DESIGN §3), the
-/// same normalised fallback columns when either side lacks an id: a filer whose ledger gains
-/// or loses its id column keeps its projects. Each previous row is matched at most once, in
-/// record-key order.
-fn matching(
-    rt: Option<&ReturnType>,
-    current: &Table,
-    now: &BTreeMap<String, usize>,
-    previous: &Table,
-    before: &BTreeMap<String, usize>,
-) -> BTreeMap<usize, usize> {
-    let mut pairs: BTreeMap<usize, usize> = BTreeMap::new();
-    for (k, &i) in now {
-        if let Some(&j) = before.get(k) {
-            pairs.insert(i, j);
-        }
-    }
-    let Some(rt) = rt.filter(|rt| rt.identity.id.is_some()) else {
-        return pairs;
-    };
-    let taken: std::collections::BTreeSet<usize> = pairs.values().copied().collect();
-    // Unmatched previous rows by fallback key: (index, has an id).
-    let mut by_pair: BTreeMap<String, Vec<(usize, bool)>> = BTreeMap::new();
-    for &j in before.values() {
-        if taken.contains(&j) {
-            continue;
-        }
-        if let (id, Some(pair)) = row_keys(rt, previous, &previous.rows[j]) {
-            by_pair.entry(pair).or_default().push((j, id.is_some()));
-        }
-    }
-    for &i in now.values() {
-        if pairs.contains_key(&i) {
-            continue;
-        }
-        let (id, Some(pair)) = row_keys(rt, current, &current.rows[i]) else {
-            continue;
-        };
-        let Some(candidates) = by_pair.get_mut(&pair) else {
-            continue;
-        };
-        if let Some(pos) = candidates
-            .iter()
-            .position(|&(_, had_id)| id.is_none() || !had_id)
-        {
-            let (j, _) = candidates.remove(pos);
-            pairs.insert(i, j);
-        }
-    }
-    pairs
+            }),
+    );
+    Ok(out)
 }
 
 /// The `changes` Parquet table of a period.
@@ -255,6 +304,8 @@ pub fn changes_table(changes: &[Change], period: crate::period::Period) -> Table
 mod tests {
     use super::*;
     use crate::normalise::{Accounting, SheetOutcome};
+    use crate::record::Record;
+    use std::collections::BTreeMap;
     use crate::pipeline::{Filer, FilerKind};
 
     /// A ledger row of `county`: id (or none), name, investor, stage, amount.
@@ -324,7 +375,19 @@ mod tests {
         let before = table(&p, &jan, "2025-01");
         let now = table(&p, &feb, "2025-02");
         let filers = vec!["蓬江区".to_string()];
-        compute_changes(&p, &now, Some(&before), &filers, &filers)
+        let spec = p.changes.clone().unwrap();
+        let rt = p.return_type("project_ledger");
+        let same = crate::identity::same_records(rt, &now, &before);
+        compute_changes(
+            &p,
+            &spec,
+            &now.to_frame().unwrap(),
+            Some(&before.to_frame().unwrap()),
+            &same,
+            &filers,
+            &filers,
+        )
+        .unwrap()
     }
 
     #[test]

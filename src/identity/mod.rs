@@ -2,8 +2,10 @@
 //! period (carried forward when missing), and the deduplicated state of the period.
 
 mod dedup;
+mod months;
 
 pub use dedup::{current_table, record_key, record_keys, Conflict, CurrentTables, RecordKeys};
+pub use months::same_records;
 
 use crate::normalise::SheetOutcome;
 use crate::period::Period;

@@ -51,6 +51,7 @@ pub struct Pipeline {
     pub targets: BTreeMap<i32, BTreeMap<String, Target>>,
     pub ranking: Option<Ranking>,
     pub funnel: Option<Funnel>,
+    pub changes: Option<ChangesSpec>,
     pub synth: Option<raw::RawSynth>,
     pub report: Option<Report>,
     /// A reference-list scorecard (`[scorecard]` and `[[indicators]]`), if declared.
@@ -705,6 +706,14 @@ pub struct RankingTerm {
     pub metric: String,
     pub weight: f64,
     pub cap: f64,
+}
+
+/// `[changes]`: what is compared month to month.
+#[derive(Debug, Clone)]
+pub struct ChangesSpec {
+    pub table: String,
+    pub stage_column: Option<String>,
+    pub amount_column: Option<String>,
 }
 
 #[derive(Debug, Clone)]

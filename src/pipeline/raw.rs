@@ -28,6 +28,8 @@ pub struct RawPipeline {
     pub ranking: Option<RawRanking>,
     /// The stage funnel and land efficiency.
     pub funnel: Option<RawFunnel>,
+    /// What changed since last month (the `changes` table and the bulletin's list).
+    pub changes: Option<RawChanges>,
     /// Roles of the bureaus in generated fixtures (`zhaoshang synth`).
     pub synth: Option<RawSynth>,
     /// What the centre reads: titles, headline metrics, charts and ranked tables.
@@ -532,6 +534,28 @@ pub struct RawRankingTerm {
     pub weight: f64,
     /// Upper bound of value ÷ target to date.
     pub cap: f64,
+}
+
+/// What changed since the previous month of the same year, per record of a deduplicated
+/// table: `new`, `left` (no longer listed), `moved` (its first-level unit changed),
+/// `stage_advanced` (a later value of the stage column's vocabulary), `amount_changed`, and
+/// the filers that `stopped_reporting`. Example:
+///
+/// ```toml
+/// [changes]
+/// table = "projects_current"
+/// stage_column = "stage"
+/// amount_column = "planned_investment_yi"
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChanges {
+    /// The deduplicated table compared (`<return table>_current`).
+    pub table: String,
+    /// A vocabulary column whose later values are progress (omit: no `stage_advanced`).
+    pub stage_column: Option<String>,
+    /// A number column whose changes are listed (omit: no `amount_changed`).
+    pub amount_column: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -803,26 +803,35 @@ fn write_period(
     }
     // Changes against the previous month of the same year (none before January).
     let prev = (period.month > 1).then(|| period.prev());
-    let changes = match pipeline
-        .funnel
-        .as_ref()
-        .and_then(|f| state.tables.get(&f.table))
-    {
-        Some(now) => {
-            let before = prev
-                .and_then(|p| states.get(&p))
-                .and_then(|s| s.tables.get(&now.name));
-            let before_filers = prev
-                .map(|p| reporting_filers(outcomes, p))
-                .unwrap_or_default();
-            assess::compute_changes(
-                pipeline,
-                now,
-                before,
-                &reporting_filers(outcomes, period),
-                &before_filers,
-            )
-        }
+    let changes = match pipeline.changes.as_ref() {
+        Some(spec) => match (state.tables.get(&spec.table), state.frames.get(&spec.table)) {
+            (Some(now), Some(now_frame)) => {
+                let before = prev.and_then(|p| states.get(&p));
+                let before_filers = prev
+                    .map(|p| reporting_filers(outcomes, p))
+                    .unwrap_or_default();
+                let rt = pipeline
+                    .returns
+                    .iter()
+                    .find(|r| format!("{}_current", r.table) == spec.table);
+                // Which record of last month each record is: identity's question, asked of
+                // the two months' tables; what changed is then computed over their frames.
+                let same = before
+                    .and_then(|b| b.tables.get(&spec.table))
+                    .map(|b| crate::identity::same_records(rt, now, b))
+                    .unwrap_or_default();
+                assess::compute_changes(
+                    pipeline,
+                    spec,
+                    now_frame,
+                    before.and_then(|b| b.frames.get(&spec.table)),
+                    &same,
+                    &reporting_filers(outcomes, period),
+                    &before_filers,
+                )?
+            }
+            _ => Vec::new(),
+        },
         None => Vec::new(),
     };
     timings.assess_ms += ms(t);

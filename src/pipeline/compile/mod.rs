@@ -480,6 +480,31 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         }
     });
 
+    let changes = raw.changes.as_ref().map(|c| {
+        let rt = table_of(&c.table);
+        if rt.is_none() {
+            p.add(
+                "changes.table",
+                format!("no return writes table `{}`", c.table),
+            );
+        }
+        for (key, col) in [("stage_column", &c.stage_column), ("amount_column", &c.amount_column)] {
+            if let (Some(rt), Some(col)) = (rt, col) {
+                if rt.column_index(col).is_none() {
+                    p.add(
+                        format!("changes.{key}"),
+                        format!("table `{}` has no column `{col}`", c.table),
+                    );
+                }
+            }
+        }
+        ChangesSpec {
+            table: c.table.clone(),
+            stage_column: c.stage_column.clone(),
+            amount_column: c.amount_column.clone(),
+        }
+    });
+
     let report = raw
         .report
         .as_ref()
@@ -612,6 +637,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         targets,
         ranking,
         funnel,
+        changes,
         synth: raw.synth,
         report,
         scorecard,
