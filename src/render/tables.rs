@@ -184,7 +184,7 @@ fn ranking(data: &ReportData) -> Built {
             for t in terms {
                 let (_, unit) = meta(&t.metric);
                 let term = r.terms.iter().find(|x| x.metric == t.metric);
-                let m = data.metric(&t.metric, "county", &r.county);
+                let m = data.metric(&t.metric, &data.pipeline.unit_column, &r.county);
                 let value = term.and_then(|x| x.value).or(m.and_then(|m| m.value));
                 let to_date = term
                     .and_then(|x| x.target_to_date)

@@ -404,10 +404,10 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
                     format!("no metric `{}`", t.metric),
                 ),
                 Some(m) => {
-                    if !m.scopes.iter().any(|s| s == "county") {
+                    if !m.scopes.iter().any(|s| *s == unit_column) {
                         p.add(
                             format!("{path}.metric"),
-                            format!("metric `{}` has no county scope", t.metric),
+                            format!("metric `{}` has no `{unit_column}` scope", t.metric),
                         );
                     }
                     if m.progress == Progress::Cumulative {

@@ -98,7 +98,7 @@ pub fn county_bars(data: &ChartData, title: &str, metric: &str) -> Scene {
     let mut rows: Vec<&MetricValue> = data
         .metrics
         .iter()
-        .filter(|m| m.id == metric && m.scope == "county")
+        .filter(|m| m.id == metric && m.scope == data.pipeline.unit_column)
         .collect();
     by_value_desc(&mut rows);
     let n = rows.len();
@@ -210,7 +210,7 @@ pub fn share_bars(data: &ChartData, title: &str, metric: &str) -> Scene {
     let mut counties: Vec<&MetricValue> = data
         .metrics
         .iter()
-        .filter(|m| m.id == metric && m.scope == "county")
+        .filter(|m| m.id == metric && m.scope == data.pipeline.unit_column)
         .collect();
     by_value_desc(&mut counties);
     let rows: Vec<&MetricValue> = city.iter().chain(counties.iter()).copied().collect();
