@@ -84,7 +84,9 @@ fn decode_utf8(b: &[u8]) -> Decoded {
         }
         // Adjacent bad sequences are one run, one U+FFFD.
         match bad.last_mut() {
-            Some((at, run)) if chunk.valid().is_empty() && *at + '\u{FFFD}'.len_utf8() == text.len() => {
+            Some((at, run))
+                if chunk.valid().is_empty() && *at + '\u{FFFD}'.len_utf8() == text.len() =>
+            {
                 run.extend_from_slice(invalid)
             }
             _ => {
@@ -207,10 +209,12 @@ pub(super) fn read(
     let mut bad = decoded.bad.iter().peekable();
     let mut rec = csv::StringRecord::new();
     loop {
-        let more = reader.read_record(&mut rec).map_err(|source| FileError::Csv {
-            path: file.path.clone(),
-            source,
-        })?;
+        let more = reader
+            .read_record(&mut rec)
+            .map_err(|source| FileError::Csv {
+                path: file.path.clone(),
+                source,
+            })?;
         if !more {
             break;
         }
@@ -332,7 +336,11 @@ impl Located {
             return;
         }
         let cell = crate::text::cell_address(r, c);
-        let hex: Vec<String> = bytes.iter().take(12).map(|b| format!("0x{b:02X}")).collect();
+        let hex: Vec<String> = bytes
+            .iter()
+            .take(12)
+            .map(|b| format!("0x{b:02X}"))
+            .collect();
         let ellipsis = if bytes.len() > 12 { " …" } else { "" };
         self.notes.push(ReadNote {
             sheet: sheet.to_string(),
@@ -408,7 +416,10 @@ mod tests {
         b.extend_from_slice("甲项目,2.5\n".as_bytes());
         let d = decode(&b);
         assert_eq!(d.encoding, "UTF-8");
-        assert_eq!(d.text, "填报单位：蓬江区\n项目名称,总投资\n\u{FFFD}甲项目,2.5\n");
+        assert_eq!(
+            d.text,
+            "填报单位：蓬江区\n项目名称,总投资\n\u{FFFD}甲项目,2.5\n"
+        );
         assert_eq!(d.bad.len(), 1);
         assert_eq!(d.bad[0].1, vec![0xB4]);
     }
@@ -426,7 +437,10 @@ mod tests {
     #[test]
     fn gbk_is_gbk_when_it_decodes_cleanly() {
         let d = decode(&gbk("项目名称,计划总投资\n甲,1\n"));
-        assert_eq!((d.text.as_str(), d.encoding), ("项目名称,计划总投资\n甲,1\n", "GBK"));
+        assert_eq!(
+            (d.text.as_str(), d.encoding),
+            ("项目名称,计划总投资\n甲,1\n", "GBK")
+        );
         assert!(d.bad.is_empty());
         // Even a short GBK file with three Chinese characters.
         assert_eq!(decode(&gbk("甲乙丙,1")).encoding, "GBK");
@@ -456,13 +470,18 @@ mod tests {
         InputFile {
             path: std::path::PathBuf::from(format!("/x/2025-03/{name}")),
             rel: format!("2025-03/{name}"),
-            period: crate::period::Period { year: 2025, month: 3 },
+            period: crate::period::Period {
+                year: 2025,
+                month: 3,
+            },
         }
     }
 
     #[test]
     fn each_bad_byte_run_is_a_located_warning_and_the_value_is_read_without_it() {
-        let mut b = "填报单位：蓬江区\n项目名称,企业名称\n\"甲".as_bytes().to_vec();
+        let mut b = "填报单位：蓬江区\n项目名称,企业名称\n\"甲"
+            .as_bytes()
+            .to_vec();
         b.extend_from_slice(b"\xB4");
         b.extend_from_slice("项目\",甲公司\n".as_bytes());
         let mut notes = Vec::new();
@@ -475,13 +494,23 @@ mod tests {
         assert_eq!(n.severity, Severity::Warning);
         assert_eq!((n.row, n.cell.as_deref()), (Some(3), Some("A3")));
         assert_eq!(n.raw.as_deref(), Some("甲\u{FFFD}项目"));
-        assert!(n.message.contains("0xB4") && n.message.contains("UTF-8"), "{}", n.message);
+        assert!(
+            n.message.contains("0xB4") && n.message.contains("UTF-8"),
+            "{}",
+            n.message
+        );
     }
 
     #[test]
     fn a_tab_separated_file_is_split_at_tabs() {
         let mut notes = Vec::new();
-        let s = read(&input("a.csv"), "项目名称\t总投资\n甲\t1\n".as_bytes(), 100, &mut notes).unwrap();
+        let s = read(
+            &input("a.csv"),
+            "项目名称\t总投资\n甲\t1\n".as_bytes(),
+            100,
+            &mut notes,
+        )
+        .unwrap();
         assert_eq!(s.get(1, 1), &Cell::Text("1".into()));
     }
 
@@ -489,6 +518,15 @@ mod tests {
     fn a_csv_over_max_cells_is_refused() {
         let mut notes = Vec::new();
         let err = read(&input("a.csv"), b"a,b,c\nd,e,f\n", 4, &mut notes).unwrap_err();
-        assert!(matches!(err, FileError::Limit { hit: LimitHit::Cells { .. }, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                FileError::Limit {
+                    hit: LimitHit::Cells { .. },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 }

@@ -156,7 +156,10 @@ mod tests {
         let mut few = Cells::new("表", 2);
         few.push(0, 0, text("a")).unwrap();
         few.push(0, 1, text("b")).unwrap();
-        assert!(few.push(0, 2, text("c")).is_err(), "more cells than max_cells");
+        assert!(
+            few.push(0, 2, text("c")).is_err(),
+            "more cells than max_cells"
+        );
     }
 
     #[test]

@@ -297,7 +297,9 @@ impl SheetsRead {
             Failure::NoCells(_) => FileError::Sheet {
                 path: path.to_path_buf(),
                 sheet,
-                source: calamine::Error::Msg("the workbook holds only sheets without cells (charts)"),
+                source: calamine::Error::Msg(
+                    "the workbook holds only sheets without cells (charts)",
+                ),
             },
             Failure::NotData(_) => FileError::Sheet {
                 path: path.to_path_buf(),
@@ -395,7 +397,15 @@ mod tests {
     #[test]
     fn a_date_cell_outside_1900_to_9999_is_its_number_and_never_panics() {
         use calamine::{ExcelDateTime, ExcelDateTimeType::DateTime};
-        for serial in [-1e12, -1.0, 0.5, 2_958_466.0, 1e300, f64::NAN, f64::INFINITY] {
+        for serial in [
+            -1e12,
+            -1.0,
+            0.5,
+            2_958_466.0,
+            1e300,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
             let cell = date_cell(&ExcelDateTime::new(serial, DateTime, false));
             match cell {
                 Cell::Number(n) => assert!(n.is_nan() && serial.is_nan() || n == serial),
@@ -405,7 +415,10 @@ mod tests {
         let d = date_cell(&ExcelDateTime::new(45720.0, DateTime, false));
         assert_eq!(d, Cell::Date(NaiveDate::from_ymd_opt(2025, 3, 4).unwrap()));
         let last = date_cell(&ExcelDateTime::new(2_958_465.0, DateTime, false));
-        assert_eq!(last, Cell::Date(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap()));
+        assert_eq!(
+            last,
+            Cell::Date(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap())
+        );
     }
 
     #[test]

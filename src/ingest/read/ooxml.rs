@@ -137,7 +137,9 @@ fn xlsx_sheet(
             continue;
         }
         let (r, c) = cell.get_position();
-        cells.push(r, c, convert_ref(value)).map_err(Failure::Limit)?;
+        cells
+            .push(r, c, convert_ref(value))
+            .map_err(Failure::Limit)?;
     }
     cells.build().map_err(Failure::Limit)
 }
@@ -156,7 +158,9 @@ fn xlsb_sheet(
             continue;
         }
         let (r, c) = cell.get_position();
-        cells.push(r, c, convert_ref(value)).map_err(Failure::Limit)?;
+        cells
+            .push(r, c, convert_ref(value))
+            .map_err(Failure::Limit)?;
     }
     cells.build().map_err(Failure::Limit)
 }
@@ -219,7 +223,8 @@ fn inspect(bytes: &[u8], kind: Kind, limits: &ReadLimits) -> Result<Plan, LimitH
         return Ok(Plan::default());
     }
     let find = |want: &str| names.iter().position(|n| n.eq_ignore_ascii_case(want));
-    let workbook_path = office_document(&mut zip, &names).unwrap_or_else(|| "xl/workbook.xml".into());
+    let workbook_path =
+        office_document(&mut zip, &names).unwrap_or_else(|| "xl/workbook.xml".into());
     let dir = match workbook_path.rfind('/') {
         Some(i) => workbook_path[..=i].to_string(),
         None => String::new(),
@@ -235,10 +240,7 @@ fn inspect(bytes: &[u8], kind: Kind, limits: &ReadLimits) -> Result<Plan, LimitH
             }
         }
     }
-    let (Some(wi), Some(ri)) = (
-        find(&workbook_path),
-        find(&rels_path(&workbook_path)),
-    ) else {
+    let (Some(wi), Some(ri)) = (find(&workbook_path), find(&rels_path(&workbook_path))) else {
         return Ok(Plan::default());
     };
     let (Some(workbook), Some(rels)) = (entry_text(&mut zip, wi), entry_text(&mut zip, ri)) else {
@@ -300,7 +302,9 @@ fn rels_path(part: &str) -> String {
 /// The workbook part named by the package relationships (`_rels/.rels`), as the library
 /// finds it.
 fn office_document(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, names: &[String]) -> Option<String> {
-    let i = names.iter().position(|n| n.eq_ignore_ascii_case("_rels/.rels"))?;
+    let i = names
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case("_rels/.rels"))?;
     let text = entry_text(zip, i)?;
     let mut reader = quick_xml::Reader::from_str(&text);
     loop {
@@ -451,13 +455,20 @@ mod tests {
     #[test]
     fn declared_inflation_over_max_inflated_mb_is_refused_naming_the_largest_entry() {
         let big = vec![b'a'; 3 << 20];
-        let z = zip(&[("xl/workbook.xml", b"<workbook/>"), ("xl/worksheets/sheet1.xml", &big)]);
+        let z = zip(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/worksheets/sheet1.xml", &big),
+        ]);
         let limits = ReadLimits {
             max_inflated_mb: 2,
             ..ReadLimits::default()
         };
         match inspect(&z, Kind::Xlsx, &limits) {
-            Err(LimitHit::Inflated { max_mb, declared_bytes, detail }) => {
+            Err(LimitHit::Inflated {
+                max_mb,
+                declared_bytes,
+                detail,
+            }) => {
                 assert_eq!(max_mb, 2);
                 assert!(declared_bytes > 3 << 20);
                 assert!(detail.contains("xl/worksheets/sheet1.xml"), "{detail}");
@@ -470,7 +481,10 @@ mod tests {
     #[test]
     fn an_entry_inflating_at_a_ratio_no_sheet_has_is_a_zip_bomb() {
         let bomb = vec![0u8; 64 << 20];
-        let z = zip(&[("xl/workbook.xml", b"<workbook/>"), ("xl/worksheets/sheet1.xml", &bomb)]);
+        let z = zip(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/worksheets/sheet1.xml", &bomb),
+        ]);
         match inspect(&z, Kind::Xlsx, &ReadLimits::unlimited()) {
             Err(LimitHit::Inflated { detail, .. }) => assert!(detail.contains(":1"), "{detail}"),
             other => panic!("{other:?}"),
@@ -480,7 +494,10 @@ mod tests {
     #[test]
     fn shared_strings_declaring_more_than_max_cells_are_refused_from_the_first_bytes() {
         let sst = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" uniqueCount="4000000000"><si><t>a</t></si></sst>"#;
-        let z = zip(&[("xl/workbook.xml", b"<workbook/>"), ("xl/sharedStrings.xml", sst)]);
+        let z = zip(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/sharedStrings.xml", sst),
+        ]);
         match inspect(&z, Kind::Xlsx, &ReadLimits::default()) {
             Err(LimitHit::Cells { cells, .. }) => assert_eq!(cells, 4_000_000_000),
             other => panic!("{other:?}"),
@@ -491,7 +508,10 @@ mod tests {
     fn sheets_of_a_type_the_library_cannot_list_are_cut_from_a_copy_of_the_workbook() {
         let wb = br#"<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="A" sheetId="1" r:id="rId1"/><sheet name="M&amp;1" sheetId="2" r:id="rId2"/></sheets></workbook>"#;
         let rels = br#"<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/></Relationships>"#;
-        let z = zip(&[("xl/workbook.xml", wb), ("xl/_rels/workbook.xml.rels", rels)]);
+        let z = zip(&[
+            ("xl/workbook.xml", wb),
+            ("xl/_rels/workbook.xml.rels", rels),
+        ]);
         let plan = inspect(&z, Kind::Xlsx, &ReadLimits::default()).unwrap();
         assert_eq!(plan.unlisted.len(), 1);
         assert_eq!(plan.unlisted[0].0, "M&1");
@@ -502,7 +522,10 @@ mod tests {
             .find(|&i| z.by_index_raw(i).unwrap().name().unwrap() == "xl/workbook.xml")
             .unwrap();
         let text = entry_text(&mut z, i).unwrap();
-        assert!(text.contains(r#"name="A""#) && !text.contains("rId2"), "{text}");
+        assert!(
+            text.contains(r#"name="A""#) && !text.contains("rId2"),
+            "{text}"
+        );
         assert_eq!(z.len(), 2, "every other entry is kept");
     }
 }

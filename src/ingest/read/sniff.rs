@@ -192,9 +192,15 @@ fn markup(bytes: &[u8]) -> Option<Content> {
 fn head_text(bytes: &[u8], max: usize) -> String {
     let head = &bytes[..bytes.len().min(max)];
     if head.starts_with(b"\xFF\xFE") {
-        encoding_rs::UTF_16LE.decode_with_bom_removal(head).0.into_owned()
+        encoding_rs::UTF_16LE
+            .decode_with_bom_removal(head)
+            .0
+            .into_owned()
     } else if head.starts_with(b"\xFE\xFF") {
-        encoding_rs::UTF_16BE.decode_with_bom_removal(head).0.into_owned()
+        encoding_rs::UTF_16BE
+            .decode_with_bom_removal(head)
+            .0
+            .into_owned()
     } else {
         String::from_utf8_lossy(head).into_owned()
     }
@@ -259,8 +265,14 @@ mod tests {
 
     #[test]
     fn zip_entries_tell_xlsx_xlsb_ods_word_and_other_zips() {
-        assert_eq!(sniff(&zip(&[("xl/workbook.xml", "<workbook/>")])), Sniffed::Xlsx);
-        assert_eq!(sniff(&zip(&[("XL/Workbook.xml", "<workbook/>")])), Sniffed::Xlsx);
+        assert_eq!(
+            sniff(&zip(&[("xl/workbook.xml", "<workbook/>")])),
+            Sniffed::Xlsx
+        );
+        assert_eq!(
+            sniff(&zip(&[("XL/Workbook.xml", "<workbook/>")])),
+            Sniffed::Xlsx
+        );
         assert_eq!(sniff(&zip(&[("xl/workbook.bin", "")])), Sniffed::Xlsb);
         assert_eq!(
             sniff(&zip(&[
@@ -299,7 +311,10 @@ mod tests {
         assert_eq!(sniff(&bof(0x0009, 4, &[0x02, 0, 0x10, 0])), biff(2));
         assert_eq!(sniff(&bof(0x0209, 6, &[0, 0, 0x10, 0, 0, 0])), biff(3));
         assert_eq!(sniff(&bof(0x0409, 6, &[0, 0, 0x10, 0, 0, 0])), biff(4));
-        assert_eq!(sniff(&bof(0x0809, 8, &[0, 5, 0x10, 0, 0, 0, 0, 0])), biff(5));
+        assert_eq!(
+            sniff(&bof(0x0809, 8, &[0, 5, 0x10, 0, 0, 0, 0, 0])),
+            biff(5)
+        );
         // UTF-16 text that starts with a tab has the same first two bytes.
         let tsv: Vec<u8> = "\t项目\t名称\r\n"
             .encode_utf16()
@@ -352,7 +367,10 @@ mod tests {
 
     #[test]
     fn text_without_nuls_is_text_and_binary_junk_is_unknown() {
-        assert_eq!(sniff("项目名称\t计划总投资\n甲\t1\n".as_bytes()), Sniffed::Text);
+        assert_eq!(
+            sniff("项目名称\t计划总投资\n甲\t1\n".as_bytes()),
+            Sniffed::Text
+        );
         let (gbk, _, _) = encoding_rs::GBK.encode("项目名称,计划总投资\n甲,1\n");
         assert_eq!(sniff(&gbk), Sniffed::Text);
         let junk: Vec<u8> = (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect();

@@ -266,13 +266,18 @@ fn sheet_scan(s: &[u8], from: usize) -> SheetScan {
             }
             STRING => scan.strings.push(r),
             MULRK => {
-                let (Some(row), Some(first), Some(last)) =
-                    (u16_at(d, 0), u16_at(d, 2), u16_at(d, d.len().saturating_sub(2)))
-                else {
+                let (Some(row), Some(first), Some(last)) = (
+                    u16_at(d, 0),
+                    u16_at(d, 2),
+                    u16_at(d, d.len().saturating_sub(2)),
+                ) else {
                     continue;
                 };
                 // As the library checks it; a malformed one fails the file there.
-                if d.len() >= 6 && last >= first && d.len() == 6 + 6 * (usize::from(last - first) + 1) {
+                if d.len() >= 6
+                    && last >= first
+                    && d.len() == 6 + 6 * (usize::from(last - first) + 1)
+                {
                     scan.cells.push((r, row, first, last));
                 }
             }
@@ -293,7 +298,10 @@ fn prescan(bytes: &[u8], max_cells: u64) -> Result<Plan, Refusal> {
     let Ok(mut cf) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
         return Ok(Plan::default());
     };
-    let names: Vec<String> = cf.read_root_storage().map(|e| e.name().to_string()).collect();
+    let names: Vec<String> = cf
+        .read_root_storage()
+        .map(|e| e.name().to_string())
+        .collect();
     let Some(name) = ["workbook", "book"]
         .iter()
         .find_map(|want| names.iter().find(|n| n.eq_ignore_ascii_case(want)))
@@ -333,7 +341,9 @@ fn prescan(bytes: &[u8], max_cells: u64) -> Result<Plan, Refusal> {
         }
     }
     if positions.iter().any(|&p| p >= s.len()) {
-        return Err(Refusal::Corrupt("a sheet's offset lies outside the Workbook stream"));
+        return Err(Refusal::Corrupt(
+            "a sheet's offset lies outside the Workbook stream",
+        ));
     }
     let scans: Vec<SheetScan> = positions.iter().map(|&p| sheet_scan(s, p)).collect();
     let mut copy: Option<Vec<u8>> = None;
@@ -393,9 +403,10 @@ fn prescan(bytes: &[u8], max_cells: u64) -> Result<Plan, Refusal> {
     })
 }
 
-/// An OLE file holding one stream.
+/// An OLE file holding one stream: version 3 (512-byte sectors), as Excel writes it; the
+/// library cannot read a version 4 file whose root holds no mini stream.
 fn ole_with(name: &str, stream: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new()))?;
+    let mut cf = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))?;
     {
         let mut st = cf.create_stream(format!("/{name}"))?;
         st.write_all(stream)?;
@@ -474,7 +485,10 @@ mod tests {
 
     #[test]
     fn a_dimensions_of_two_to_the_32_rows_is_neutralised_before_the_library_reserves_it() {
-        let wb = workbook(&[], &[rec(DIMENSIONS, &dims(0, u32::MAX, 0, 3)), number(0, 0, 1.0)]);
+        let wb = workbook(
+            &[],
+            &[rec(DIMENSIONS, &dims(0, u32::MAX, 0, 3)), number(0, 0, 1.0)],
+        );
         let plan = prescan(&wb, 1000).unwrap();
         assert!(plan.rewritten.is_some());
         let mut lib = calamine::Xls::new(Cursor::new(plan.rewritten.unwrap())).unwrap();
@@ -501,7 +515,11 @@ mod tests {
         assert_eq!(cols, vec![0, 1, 255]);
         let mut lib = calamine::Xls::new(Cursor::new(plan.rewritten.unwrap())).unwrap();
         let range = lib.worksheet_range("S1").unwrap();
-        assert_eq!(range.get_size(), (3, 3), "the library builds 9 cells, not 16 million");
+        assert_eq!(
+            range.get_size(),
+            (3, 3),
+            "the library builds 9 cells, not 16 million"
+        );
 
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("a.xls");
@@ -509,7 +527,10 @@ mod tests {
         let file = InputFile {
             path,
             rel: "2025-03/a.xls".into(),
-            period: crate::period::Period { year: 2025, month: 3 },
+            period: crate::period::Period {
+                year: 2025,
+                month: 3,
+            },
         };
         let limits = ReadLimits {
             max_cells: 100_000,
@@ -517,7 +538,10 @@ mod tests {
         };
         // 65536 rows of the real sheet are over 10 000: refused by the grid, named.
         let mut notes = Vec::new();
-        let small = ReadLimits { max_cells: 10_000, ..limits };
+        let small = ReadLimits {
+            max_cells: 10_000,
+            ..limits
+        };
         assert!(read(&file, &wb, &small, &mut notes).is_err());
         let mut notes = Vec::new();
         let sheets = read(&file, &wb, &limits, &mut notes).unwrap();
@@ -526,6 +550,22 @@ mod tests {
         assert_eq!(s.address(65535, 255), "IV65536");
         assert_eq!(s.get(1, 1), &super::super::Cell::Number(2.0));
         assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn a_rewritten_stream_outside_the_mini_stream_is_readable_by_the_library() {
+        // 400 cells: the stream is over 4096 bytes, so it lives in regular sectors.
+        let mut cells: Vec<Vec<u8>> = (0..400u16).map(|i| number(i, 0, f64::from(i))).collect();
+        cells.push(number(65535, 255, 1.0));
+        let wb = workbook(&[], &cells);
+        let plan = prescan(&wb, 10_000).unwrap();
+        let mut lib = calamine::Xls::new(Cursor::new(plan.rewritten.expect("rewritten"))).unwrap();
+        let range = lib.worksheet_range("S1").unwrap();
+        assert_eq!(range.get_size(), (401, 2));
+        assert_eq!(
+            range.get_value((399, 0)),
+            Some(&calamine::Data::Float(399.0))
+        );
     }
 
     #[test]
