@@ -357,8 +357,13 @@ fn prescan(bytes: &[u8], max_cells: u64) -> Result<Plan, Refusal> {
         }
         let out = copy.get_or_insert_with(|| stream.clone());
         for d in &scan.dims {
-            // rwMic, rwMac, colMic, colMac = 0: the library reserves one cell.
-            let n = if d.len == 10 { 8 } else { 12 };
+            // rwMic, rwMac, colMic, colMac = 0: the library reserves one cell. (A record of
+            // another length is refused by the library itself.)
+            let n = match d.len {
+                10 => 8,
+                14 | 16 => 12,
+                _ => continue,
+            };
             out[d.at + 4..d.at + 4 + n].fill(0);
         }
         if rectangle > max_cells {
@@ -576,6 +581,21 @@ mod tests {
         assert_eq!(plan.sheets[0].refused, Some(1901 * 20));
         let mut lib = calamine::Xls::new(Cursor::new(plan.rewritten.unwrap())).unwrap();
         assert!(lib.worksheet_range("S1").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_dimensions_record_of_an_odd_length_is_left_to_the_library() {
+        let wb = workbook(
+            &[],
+            &[
+                rec(DIMENSIONS, &[0, 0, 0, 0]),
+                number(65535, 255, 1.0),
+                number(0, 0, 1.0),
+            ],
+        );
+        let plan = prescan(&wb, 100).expect("no panic, a plan");
+        assert!(plan.sheets[0].compacted.is_some());
+        assert!(calamine::Xls::new(Cursor::new(plan.rewritten.unwrap())).is_err());
     }
 
     #[test]
