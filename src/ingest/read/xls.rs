@@ -450,6 +450,11 @@ mod tests {
 
     /// A minimal BIFF8 workbook: globals with one BOUNDSHEET, then the sheet's records.
     fn workbook(globals_extra: &[u8], sheet: &[Vec<u8>]) -> Vec<u8> {
+        workbook_of(0, globals_extra, sheet)
+    }
+
+    /// The same with the sheet's BOUNDSHEET type `dt` (0 worksheet, 1 macro sheet, 2 chart).
+    fn workbook_of(dt: u8, globals_extra: &[u8], sheet: &[Vec<u8>]) -> Vec<u8> {
         let bof = |dt: u16| {
             let mut d = 0x0600u16.to_le_bytes().to_vec();
             d.extend_from_slice(&dt.to_le_bytes());
@@ -462,7 +467,7 @@ mod tests {
         globals.extend_from_slice(globals_extra);
         let sheet_pos = globals.len() + boundsheet_len + 4;
         let mut bs = (sheet_pos as u32).to_le_bytes().to_vec();
-        bs.extend_from_slice(&[0, 0, name.len() as u8, 0]);
+        bs.extend_from_slice(&[0, dt, name.len() as u8, 0]);
         bs.extend_from_slice(name);
         globals.extend(rec(BOUNDSHEET, &bs));
         globals.extend(rec(EOF, &[]));
@@ -474,6 +479,35 @@ mod tests {
         }
         out.extend(rec(EOF, &[]));
         ole_with("Workbook", &out).unwrap()
+    }
+
+    #[test]
+    fn an_excel4_macro_sheet_is_not_read_as_data() {
+        let wb = workbook_of(1, &[], &[number(0, 0, 1.0)]);
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.xls");
+        std::fs::write(&path, &wb).unwrap();
+        let file = InputFile {
+            path,
+            rel: "2025-03/a.xls".into(),
+            period: crate::period::Period {
+                year: 2025,
+                month: 3,
+            },
+        };
+        let mut notes = Vec::new();
+        match read(&file, &wb, &ReadLimits::default(), &mut notes) {
+            Err(e @ FileError::Sheet { .. }) => {
+                assert!(
+                    e.reason_zh().contains("没有可读的工作表"),
+                    "{}",
+                    e.reason_zh()
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].message.contains("宏表"), "{}", notes[0].message);
     }
 
     #[test]
