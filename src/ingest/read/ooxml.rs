@@ -232,10 +232,9 @@ fn inspect(bytes: &[u8], kind: Kind, limits: &ReadLimits) -> Result<Plan, LimitH
     if let Some(i) = find(&format!("{dir}sharedStrings.xml")) {
         if let Some(unique) = declared_strings(&mut zip, i) {
             if unique > limits.max_cells {
-                return Err(LimitHit::Cells {
+                return Err(LimitHit::Strings {
                     max: limits.max_cells,
-                    sheet: "共享字符串表（sharedStrings.xml）".into(),
-                    cells: unique,
+                    declared: unique,
                 });
             }
         }
@@ -499,7 +498,7 @@ mod tests {
             ("xl/sharedStrings.xml", sst),
         ]);
         match inspect(&z, Kind::Xlsx, &ReadLimits::default()) {
-            Err(LimitHit::Cells { cells, .. }) => assert_eq!(cells, 4_000_000_000),
+            Err(LimitHit::Strings { declared, .. }) => assert_eq!(declared, 4_000_000_000),
             other => panic!("{other:?}"),
         }
     }
