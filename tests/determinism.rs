@@ -28,7 +28,11 @@ fn outputs(root: &Path) -> BTreeMap<String, PathBuf> {
             if p.is_dir() {
                 walk(&p, root, out);
             } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, p);
             }
         }
@@ -54,7 +58,11 @@ fn manifest_content(path: &Path) -> (serde_json::Value, u64) {
         .unwrap_or_else(|| panic!("{}: no `timings`", path.display()));
     let before = timings.len();
     timings.retain(|k, _| !k.ends_with("_ms"));
-    assert!(timings.len() < before, "{}: no timings to strip", path.display());
+    assert!(
+        timings.len() < before,
+        "{}: no timings to strip",
+        path.display()
+    );
     (m, threads)
 }
 
@@ -74,7 +82,10 @@ fn assert_same_across_jobs(tmp: &Path, args: &[&str], periods: usize, min_parque
     let (j0, base_root) = &runs[0];
     let base = outputs(base_root);
     let parquet = base.keys().filter(|k| k.ends_with(".parquet")).count();
-    let manifests = base.keys().filter(|k| k.ends_with("/manifest.json")).count();
+    let manifests = base
+        .keys()
+        .filter(|k| k.ends_with("/manifest.json"))
+        .count();
     assert!(
         parquet >= min_parquet,
         "{args:?}: only {parquet} Parquet files under dataset/"
@@ -89,10 +100,14 @@ fn assert_same_across_jobs(tmp: &Path, args: &[&str], periods: usize, min_parque
     for (j, root) in &runs[1..] {
         let other = outputs(root);
         for rel in base.keys().filter(|k| !other.contains_key(*k)) {
-            problems.push(format!("{rel}: written with --jobs {j0}, not with --jobs {j}"));
+            problems.push(format!(
+                "{rel}: written with --jobs {j0}, not with --jobs {j}"
+            ));
         }
         for rel in other.keys().filter(|k| !base.contains_key(*k)) {
-            problems.push(format!("{rel}: written with --jobs {j}, not with --jobs {j0}"));
+            problems.push(format!(
+                "{rel}: written with --jobs {j}, not with --jobs {j0}"
+            ));
         }
         for (rel, a) in &base {
             let Some(b) = other.get(rel) else { continue };
@@ -105,7 +120,9 @@ fn assert_same_across_jobs(tmp: &Path, args: &[&str], periods: usize, min_parque
                     ));
                 }
             } else if std::fs::read(a).unwrap() != std::fs::read(b).unwrap() {
-                problems.push(format!("{rel}: bytes differ between --jobs {j0} and --jobs {j}"));
+                problems.push(format!(
+                    "{rel}: bytes differ between --jobs {j0} and --jobs {j}"
+                ));
             }
         }
     }
@@ -119,7 +136,10 @@ fn assert_same_across_jobs(tmp: &Path, args: &[&str], periods: usize, min_parque
 }
 
 fn fixtures() -> String {
-    repo().join("fixtures/returns").to_string_lossy().into_owned()
+    repo()
+        .join("fixtures/returns")
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[test]

@@ -134,15 +134,21 @@ fn read_all(path: &Path) -> Result<u64, String> {
             .from_reader(bytes.as_slice());
         let mut record = csv::ByteRecord::new();
         let mut n = 0u64;
-        while reader.read_byte_record(&mut record).map_err(|e| e.to_string())? {
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| e.to_string())?
+        {
             n += record.iter().filter(|f| !f.is_empty()).count() as u64;
         }
         return Ok(n);
     }
-    let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let mut wb =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| e.to_string())?;
     let mut n = 0u64;
     for name in wb.sheet_names() {
-        let range = wb.worksheet_range(&name).map_err(|e| format!("{name}: {e}"))?;
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| format!("{name}: {e}"))?;
         n += range.used_cells().count() as u64;
     }
     Ok(n)
