@@ -405,6 +405,16 @@ fn print_summary(pipeline: &Pipeline, o: &RunOutcome) {
         "rows ({}): read {} = accepted {} + rejected {} + skipped {}",
         o.period, a.rows_read, a.rows_accepted, a.rows_rejected, a.rows_skipped
     );
+    if !m.unreadable_files.is_empty() {
+        println!(
+            "unreadable (see the errors on stderr): {}",
+            m.unreadable_files
+                .iter()
+                .map(|u| u.file.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if !o.ignored.is_empty() {
         println!(
             "not read (ignored, see the warnings on stderr): {}",

@@ -106,7 +106,12 @@ impl Content {
     pub fn describe(&self) -> String {
         match self {
             Content::Encrypted => "an encrypted (password-protected) workbook".into(),
-            Content::OldExcel { version } => format!("an Excel BIFF{version} file (Excel 2.x-4.0), not supported"),
+            Content::OldExcel { version } if *version <= 4 => {
+                format!("an Excel BIFF{version} file (Excel 2.x-4.0), not supported")
+            }
+            Content::OldExcel { version } => {
+                format!("a bare BIFF{version} stream outside an OLE container, not supported")
+            }
             Content::Html => "an HTML page, not a workbook".into(),
             Content::SpreadsheetXml => "an XML Spreadsheet 2003 file, not supported".into(),
             Content::Text => "a text file, not a workbook".into(),
@@ -130,6 +135,9 @@ pub enum LimitHit {
     /// `max_cells`: a sheet would hold more cells than this (counted from what the file
     /// declares or contains, before the grid is built).
     Cells { max: u64, sheet: String, cells: u64 },
+    /// `max_cells`: an xlsx declares more shared strings than this (its string table would be
+    /// reserved before a cell is read).
+    Strings { max: u64, declared: u64 },
     /// `max_memory_mb`: reading the file needed more memory than this.
     Memory { max_mb: u64 },
     /// `max_seconds`: reading the file took longer than this.
@@ -142,7 +150,7 @@ impl LimitHit {
         match self {
             LimitHit::FileSize { .. } => "max_file_mb",
             LimitHit::Inflated { .. } => "max_inflated_mb",
-            LimitHit::Cells { .. } => "max_cells",
+            LimitHit::Cells { .. } | LimitHit::Strings { .. } => "max_cells",
             LimitHit::Memory { .. } => "max_memory_mb",
             LimitHit::Time { .. } => "max_seconds",
         }
@@ -160,6 +168,9 @@ impl LimitHit {
             ),
             LimitHit::Cells { max, sheet, cells } => {
                 format!("sheet `{sheet}` would hold {cells} cells, over max_cells = {max}")
+            }
+            LimitHit::Strings { max, declared } => {
+                format!("it declares {declared} shared strings, over max_cells = {max}")
             }
             LimitHit::Memory { max_mb } => {
                 format!("reading it needed more than max_memory_mb = {max_mb}")
@@ -208,8 +219,11 @@ impl Reason {
             }
             Reason::Content(c) => match c {
                 Content::Encrypted => Reason::Encrypted.zh(),
-                Content::OldExcel { version } => format!(
+                Content::OldExcel { version } if *version <= 4 => format!(
                     "文件是旧版Excel格式（BIFF{version}，Excel 2.x–4.0），不支持；{RESAVE}"
+                ),
+                Content::OldExcel { version } => format!(
+                    "文件是未封装的Excel工作表数据流（BIFF{version}，不是完整的Excel文件），不支持；{RESAVE}"
                 ),
                 Content::Html => format!("文件是网页（HTML）格式，只是扩展名为表格，不是电子表格；{RESAVE}"),
                 Content::SpreadsheetXml => {
@@ -229,8 +243,19 @@ impl Reason {
                     "文件大小{:.1}MB，超过上限{max_mb}MB（max_file_mb），未读取；请删除无关的工作表、图片后重新报送",
                     *actual_bytes as f64 / 1048576.0
                 ),
-                LimitHit::Inflated { max_mb, .. } => format!(
-                    "文件解压后超过{max_mb}MB（max_inflated_mb），不像正常的报表（可能已损坏或含大量无关内容），未读取；{RESAVE}"
+                LimitHit::Inflated {
+                    max_mb,
+                    declared_bytes,
+                    detail,
+                } if *declared_bytes > max_mb.saturating_mul(1 << 20) => format!(
+                    "文件解压后达{:.0}MB，超过上限{max_mb}MB（max_inflated_mb），不像正常的报表（可能已损坏或含大量无关内容），未读取；{RESAVE}",
+                    *declared_bytes as f64 / 1048576.0
+                ) + &format!("（{detail}）"),
+                LimitHit::Inflated { detail, .. } => format!(
+                    "文件中有部分的压缩比异常（{detail}），正常的报表不会如此（可能是恶意构造或已损坏的文件），未读取（max_inflated_mb）；{RESAVE}"
+                ),
+                LimitHit::Strings { max, declared } => format!(
+                    "文件声明了{declared}个共享字符串，超过上限{max}（max_cells），不像正常的报表（可能已损坏），未读取；{RESAVE}"
                 ),
                 LimitHit::Cells { max, sheet, cells } => format!(
                     "工作表“{sheet}”的使用范围达{cells}个单元格，超过上限{max}（max_cells），未读取；多半是远处有误填的单元格或整列设了格式，请删除表格以外的行列后重新报送"

@@ -225,3 +225,46 @@ fn reading_in_workers_and_in_process_give_the_same_outputs() {
         assert!(a == b, "{f} differs between worker and in-process reading");
     }
 }
+
+/// What else lies in a month folder (issue 9, item 4): a FIFO, a socket, a link to /dev/zero,
+/// a broken link, a link to a folder that loops, a 1.2 GB sparse file and a loose file at the
+/// root. The run finishes (under `timeout`: a FIFO opened for reading would block forever),
+/// names every one of them in its summary, refuses the big file by its size without reading
+/// it, and the committed returns count as before.
+#[cfg(unix)]
+#[test]
+fn traps_in_the_folder_are_named_and_never_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_tree(&repo().join("fixtures/formats"), &input);
+    let month = input.join("2025-03");
+    let fifo = month.join("管道.xlsx");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(month.join("套接字.xls")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", month.join("零.xlsx")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/x.xlsx", month.join("断链.xlsx")).unwrap();
+    std::fs::create_dir(month.join("子目录")).unwrap();
+    std::os::unix::fs::symlink("..", month.join("子目录").join("回环")).unwrap();
+    let big = std::fs::File::create(month.join("大文件.xlsx")).unwrap();
+    big.set_len(1_200 << 20).unwrap(); // sparse: no disk used
+    std::fs::write(input.join("散落.xlsx"), b"x").unwrap();
+
+    let o = std::process::Command::new("timeout")
+        .arg("120")
+        .arg(bin())
+        .args(["run", "--input", "in", "--out", "out", "--period", "2025-03", "--no-cache"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}\n{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    for name in ["管道.xlsx", "套接字.xls", "零.xlsx", "断链.xlsx", "子目录/回环", "散落.xlsx", "大文件.xlsx"] {
+        assert!(out.contains(name), "{name} not named in the summary:\n{out}");
+    }
+    let refused = unreadable(tmp.path());
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].0.ends_with("大文件.xlsx"));
+    assert!(refused[0].1.contains("max_file_mb"), "{}", refused[0].1);
+    assert_committed_returns_read(tmp.path());
+}

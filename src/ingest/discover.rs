@@ -7,8 +7,13 @@
 use crate::period::Period;
 use std::path::{Path, PathBuf};
 
-/// File endings read as returns.
-pub const EXTENSIONS: [&str; 6] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"];
+/// File endings read as returns. The reader is chosen by the file's content, not by this:
+/// WPS saves its own workbooks as .et (and templates as .ett), which are BIFF8 xls (or
+/// OOXML); Excel templates (.xlt, .xltx, .xltm) are xls and xlsx under another name and
+/// are read when a filer fills one in and sends it as it is.
+pub const EXTENSIONS: [&str; 11] = [
+    "xlsx", "xlsm", "xls", "xlsb", "ods", "csv", "et", "ett", "xlt", "xltx", "xltm",
+];
 
 #[derive(Debug, Clone)]
 pub struct InputFile {

@@ -579,6 +579,12 @@ pub fn run_with(
     let t = Instant::now();
     staging.commit()?;
     timings.store_ms += ms(t);
+    // The parsed rows and the period states can take gigabytes on a large month; freeing
+    // millions of small values takes seconds. Nothing needs them any more, so they are freed
+    // on another thread (when the process exits first, the system reclaims them at once).
+    let _ = std::thread::Builder::new()
+        .name("free-run-state".into())
+        .spawn(move || drop((outcomes, states, history, first_listed, read)));
     timings.total_ms = ms(total);
     for r in &mut results {
         r.timings = timings.clone();

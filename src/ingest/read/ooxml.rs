@@ -1,0 +1,530 @@
+//! Zip-based workbooks (xlsx, xlsm, xltx, xlsb, ods). Before the library inflates anything,
+//! the zip's directory is checked ([`inspect`]): the total the entries declare against
+//! `max_inflated_mb`, each entry's inflation ratio (a zip bomb), and, for xlsx, how many
+//! strings `xl/sharedStrings.xml` declares (the library reserves that many up front). Sheets
+//! of an xlsx or xlsb are streamed cell by cell (the library's cells reader, which reserves
+//! nothing from the declared `<dimension>`), so a sheet costs its cells. A sheet the library
+//! cannot list (an Excel 4.0 macro sheet in an xlsm) is taken out of a copy of the workbook so
+//! that the other sheets open, and named in a note.
+
+use super::grid::Cells;
+use super::{convert, convert_ref, not_a_worksheet, Failure, ReadNote, Sheet, SheetsRead};
+use crate::error::{FileError, LimitHit};
+use crate::ingest::{InputFile, ReadLimits};
+use calamine::Reader;
+use quick_xml::events::Event;
+use std::io::{Cursor, Read, Write};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Xlsx,
+    Xlsb,
+    Ods,
+}
+
+/// An entry inflating more than this many times its compressed size, above [`RATIO_FLOOR`]
+/// bytes, is no spreadsheet part (XML of real sheets deflates 5–100 times; deflate itself
+/// tops out near 1032).
+const MAX_RATIO: u64 = 500;
+const RATIO_FLOOR: u64 = 8 << 20;
+/// How much of `sharedStrings.xml` is inflated to find its `<sst>` tag.
+const SST_HEAD: u64 = 64 * 1024;
+
+pub(super) fn read(
+    file: &InputFile,
+    bytes: &[u8],
+    kind: Kind,
+    limits: &ReadLimits,
+    notes: &mut Vec<ReadNote>,
+) -> Result<Vec<Sheet>, FileError> {
+    let limit = |hit| FileError::Limit {
+        path: file.path.clone(),
+        hit,
+    };
+    let plan = inspect(bytes, kind, limits).map_err(limit)?;
+    let data: &[u8] = plan.patched.as_deref().unwrap_or(bytes);
+    let mut read = SheetsRead::default();
+    for (name, why) in plan.unlisted {
+        read.failed(&name, why, notes);
+    }
+    let open_error = |source| FileError::Spreadsheet {
+        path: file.path.clone(),
+        source,
+    };
+    match kind {
+        Kind::Xlsx => {
+            let mut wb = calamine::Xlsx::new(Cursor::new(data))
+                .map_err(|e| open_error(calamine::Error::Xlsx(e)))?;
+            for meta in wb.sheets_metadata().to_vec() {
+                if let Some(why) = not_a_worksheet(meta.typ) {
+                    read.failed(&meta.name, why, notes);
+                    continue;
+                }
+                match xlsx_sheet(&mut wb, &meta.name, limits.max_cells) {
+                    Ok(s) => read.ok(s),
+                    Err(why) => read.failed(&meta.name, why, notes),
+                }
+            }
+        }
+        Kind::Xlsb => {
+            let mut wb = calamine::Xlsb::new(Cursor::new(data))
+                .map_err(|e| open_error(calamine::Error::Xlsb(e)))?;
+            for meta in wb.sheets_metadata().to_vec() {
+                if let Some(why) = not_a_worksheet(meta.typ) {
+                    read.failed(&meta.name, why, notes);
+                    continue;
+                }
+                match xlsb_sheet(&mut wb, &meta.name, limits.max_cells) {
+                    Ok(s) => read.ok(s),
+                    Err(why) => read.failed(&meta.name, why, notes),
+                }
+            }
+        }
+        Kind::Ods => {
+            // The library parses every sheet when it opens the file (within its own cap on
+            // repeated rows and cells); the grid is then rebuilt from the used cells.
+            let mut wb = calamine::Ods::new(Cursor::new(data))
+                .map_err(|e| open_error(calamine::Error::Ods(e)))?;
+            for meta in wb.sheets_metadata().to_vec() {
+                if let Some(why) = not_a_worksheet(meta.typ) {
+                    read.failed(&meta.name, why, notes);
+                    continue;
+                }
+                let sheet = wb
+                    .worksheet_range(&meta.name)
+                    .map_err(|e| Failure::Error(calamine::Error::Ods(e)))
+                    .and_then(|range| {
+                        let (r0, c0) = range.start().unwrap_or((0, 0));
+                        let mut cells = Cells::new(&meta.name, limits.max_cells);
+                        for (r, c, d) in range.used_cells() {
+                            cells
+                                .push(r0 + r as u32, c0 + c as u32, convert(d))
+                                .map_err(Failure::Limit)?;
+                        }
+                        cells.build().map_err(Failure::Limit)
+                    });
+                match sheet {
+                    Ok(s) => read.ok(s),
+                    Err(why) => read.failed(&meta.name, why, notes),
+                }
+            }
+        }
+    }
+    read.finish(&file.path)
+}
+
+fn xlsx_sheet(
+    wb: &mut calamine::Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    max_cells: u64,
+) -> Result<Sheet, Failure> {
+    let fail = |e| Failure::Error(calamine::Error::Xlsx(e));
+    let mut cells = Cells::new(name, max_cells);
+    let mut reader = match wb.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        // A worksheet whose <sheetData/> is empty reads as "not a worksheet" in the library.
+        Err(calamine::XlsxError::NotAWorksheet(t)) if t == "worksheet" => {
+            return cells.build().map_err(Failure::Limit)
+        }
+        Err(calamine::XlsxError::NotAWorksheet(t)) if t == "chartsheet" => {
+            return Err(Failure::NoCells("图表"))
+        }
+        Err(e) => return Err(fail(e)),
+    };
+    while let Some(cell) = reader.next_cell().map_err(fail)? {
+        let value = cell.get_value();
+        if *value == calamine::DataRef::Empty {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        cells
+            .push(r, c, convert_ref(value))
+            .map_err(Failure::Limit)?;
+    }
+    cells.build().map_err(Failure::Limit)
+}
+
+fn xlsb_sheet(
+    wb: &mut calamine::Xlsb<Cursor<&[u8]>>,
+    name: &str,
+    max_cells: u64,
+) -> Result<Sheet, Failure> {
+    let fail = |e| Failure::Error(calamine::Error::Xlsb(e));
+    let mut cells = Cells::new(name, max_cells);
+    let mut reader = wb.worksheet_cells_reader(name).map_err(fail)?;
+    while let Some(cell) = reader.next_cell().map_err(fail)? {
+        let value = cell.get_value();
+        if *value == calamine::DataRef::Empty {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        cells
+            .push(r, c, convert_ref(value))
+            .map_err(Failure::Limit)?;
+    }
+    cells.build().map_err(Failure::Limit)
+}
+
+/// What the zip's directory said, before the library opened it.
+#[derive(Debug, Default)]
+struct Plan {
+    /// A copy of the workbook without the sheets the library cannot list.
+    patched: Option<Vec<u8>>,
+    /// Those sheets, and why.
+    unlisted: Vec<(String, Failure)>,
+}
+
+/// Checks the zip's directory (and the start of the shared string table) against the limits.
+/// A zip whose directory cannot be read is left to the library, which will say it is corrupt.
+fn inspect(bytes: &[u8], kind: Kind, limits: &ReadLimits) -> Result<Plan, LimitHit> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(Plan::default());
+    };
+    let mut total: u64 = 0;
+    let mut largest: (u64, String) = (0, String::new());
+    let mut names: Vec<String> = Vec::with_capacity(zip.len());
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index_raw(i) else {
+            names.push(String::new());
+            continue;
+        };
+        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        let size = entry.size();
+        let packed = entry.compressed_size();
+        total = total.saturating_add(size);
+        if size > largest.0 {
+            largest = (size, name.clone());
+        }
+        if size > RATIO_FLOOR && size / packed.max(1) > MAX_RATIO {
+            return Err(LimitHit::Inflated {
+                max_mb: limits.max_inflated_mb,
+                declared_bytes: size,
+                detail: format!(
+                    "entry {name} declares {size} bytes from {packed} compressed, {}:1",
+                    size / packed.max(1)
+                ),
+            });
+        }
+        names.push(name);
+    }
+    if total > limits.max_inflated_bytes() {
+        return Err(LimitHit::Inflated {
+            max_mb: limits.max_inflated_mb,
+            declared_bytes: total,
+            detail: format!(
+                "{} entries; the largest, {}, declares {} bytes",
+                names.len(),
+                largest.1,
+                largest.0
+            ),
+        });
+    }
+    if kind != Kind::Xlsx {
+        return Ok(Plan::default());
+    }
+    let find = |want: &str| names.iter().position(|n| n.eq_ignore_ascii_case(want));
+    let workbook_path =
+        office_document(&mut zip, &names).unwrap_or_else(|| "xl/workbook.xml".into());
+    let dir = match workbook_path.rfind('/') {
+        Some(i) => workbook_path[..=i].to_string(),
+        None => String::new(),
+    };
+    if let Some(i) = find(&format!("{dir}sharedStrings.xml")) {
+        if let Some(unique) = declared_strings(&mut zip, i) {
+            if unique > limits.max_cells {
+                return Err(LimitHit::Strings {
+                    max: limits.max_cells,
+                    declared: unique,
+                });
+            }
+        }
+    }
+    let (Some(wi), Some(ri)) = (find(&workbook_path), find(&rels_path(&workbook_path))) else {
+        return Ok(Plan::default());
+    };
+    let (Some(workbook), Some(rels)) = (entry_text(&mut zip, wi), entry_text(&mut zip, ri)) else {
+        return Ok(Plan::default());
+    };
+    let rel_types = relationship_types(&rels);
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    let mut unlisted = Vec::new();
+    for s in sheet_elements(&workbook) {
+        let typ = rel_types
+            .iter()
+            .find(|(id, _)| *id == s.rel_id)
+            .map(|(_, t)| t.rsplit('/').next().unwrap_or("").to_string());
+        let listed = matches!(
+            typ.as_deref(),
+            Some("worksheet" | "chartsheet" | "dialogsheet")
+        );
+        if listed {
+            continue;
+        }
+        let why = match typ.as_deref() {
+            Some(t) if t.to_ascii_lowercase().contains("macrosheet") => {
+                Failure::NotData("Excel 4.0宏表")
+            }
+            _ => Failure::Error(calamine::Error::Msg(
+                "the sheet's relationship is missing or of an unknown type",
+            )),
+        };
+        cut.push(s.span);
+        unlisted.push((s.name, why));
+    }
+    if cut.is_empty() {
+        return Ok(Plan::default());
+    }
+    let mut kept = String::with_capacity(workbook.len());
+    let mut at = 0;
+    for (a, b) in &cut {
+        kept.push_str(workbook.get(at..*a).unwrap_or(""));
+        at = *b;
+    }
+    kept.push_str(workbook.get(at..).unwrap_or(""));
+    match rewrite_entry(&mut zip, wi, kept.as_bytes()) {
+        Some(patched) => Ok(Plan {
+            patched: Some(patched),
+            unlisted,
+        }),
+        None => Ok(Plan::default()),
+    }
+}
+
+/// `xl/workbook.xml` → `xl/_rels/workbook.xml.rels`.
+fn rels_path(part: &str) -> String {
+    match part.rfind('/') {
+        Some(i) => format!("{}_rels/{}.rels", &part[..=i], &part[i + 1..]),
+        None => format!("_rels/{part}.rels"),
+    }
+}
+
+/// The workbook part named by the package relationships (`_rels/.rels`), as the library
+/// finds it.
+fn office_document(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, names: &[String]) -> Option<String> {
+    let i = names
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case("_rels/.rels"))?;
+    let text = entry_text(zip, i)?;
+    let mut reader = quick_xml::Reader::from_str(&text);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "Relationship" => {
+                let typ = attr(&e, "Type").unwrap_or_default();
+                if typ.ends_with("/officeDocument") {
+                    let target = attr(&e, "Target")?;
+                    return Some(target.trim_start_matches('/').to_string());
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            _ => {}
+        }
+    }
+}
+
+/// The `uniqueCount` the shared string table declares, from the first [`SST_HEAD`] bytes.
+fn declared_strings(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Option<u64> {
+    let mut head = Vec::new();
+    zip.by_index(i)
+        .ok()?
+        .take(SST_HEAD)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    let mut reader = quick_xml::Reader::from_str(&text);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                return attr(&e, "uniqueCount").and_then(|v| v.trim().parse().ok());
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            _ => {}
+        }
+    }
+}
+
+/// An entry as text, when it is small enough to be a workbook or relationships part.
+fn entry_text(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Option<String> {
+    let mut out = Vec::new();
+    zip.by_index(i)
+        .ok()?
+        .take(64 << 20)
+        .read_to_end(&mut out)
+        .ok()?;
+    String::from_utf8(out).ok()
+}
+
+fn attr(e: &quick_xml::events::BytesStart<'_>, local: &str) -> Option<String> {
+    e.attributes()
+        .filter_map(Result::ok)
+        .find(|a| a.key.local_name().as_ref() == local)
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
+}
+
+/// (Id, Type) of each relationship.
+fn relationship_types(rels: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut reader = quick_xml::Reader::from_str(rels);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "Relationship" => {
+                if let (Some(id), Some(t)) = (attr(&e, "Id"), attr(&e, "Type")) {
+                    out.push((id, t));
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return out,
+            _ => {}
+        }
+    }
+}
+
+struct SheetElement {
+    name: String,
+    rel_id: String,
+    /// Byte span of the `<sheet …/>` element in the workbook part.
+    span: (usize, usize),
+}
+
+fn sheet_elements(workbook: &str) -> Vec<SheetElement> {
+    let mut out = Vec::new();
+    let mut reader = quick_xml::Reader::from_str(workbook);
+    loop {
+        let before = reader.buffer_position() as usize;
+        match reader.read_event() {
+            Ok(Event::Empty(e)) if e.local_name().as_ref() == "sheet" => {
+                let after = reader.buffer_position() as usize;
+                out.push(SheetElement {
+                    name: attr(&e, "name").unwrap_or_default(),
+                    rel_id: attr(&e, "id").unwrap_or_default(),
+                    span: (before, after),
+                });
+            }
+            Ok(Event::Eof) | Err(_) => return out,
+            _ => {}
+        }
+    }
+}
+
+/// A copy of the zip with entry `i` replaced by `content` (every other entry copied as it is).
+fn rewrite_entry(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    i: usize,
+    content: &[u8],
+) -> Option<Vec<u8>> {
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for j in 0..zip.len() {
+        if j == i {
+            let name = zip.by_index_raw(j).ok()?.name().ok()?.to_string();
+            out.start_file(
+                name,
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated),
+            )
+            .ok()?;
+            out.write_all(content).ok()?;
+        } else {
+            let entry = zip.by_index_raw(j).ok()?;
+            out.raw_copy_file(entry).ok()?;
+        }
+    }
+    out.finish().ok().map(Cursor::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in entries {
+            w.start_file(
+                *name,
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated),
+            )
+            .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn declared_inflation_over_max_inflated_mb_is_refused_naming_the_largest_entry() {
+        let big = vec![b'a'; 3 << 20];
+        let z = zip(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/worksheets/sheet1.xml", &big),
+        ]);
+        let limits = ReadLimits {
+            max_inflated_mb: 2,
+            ..ReadLimits::default()
+        };
+        match inspect(&z, Kind::Xlsx, &limits) {
+            Err(LimitHit::Inflated {
+                max_mb,
+                declared_bytes,
+                detail,
+            }) => {
+                assert_eq!(max_mb, 2);
+                assert!(declared_bytes > 3 << 20);
+                assert!(detail.contains("xl/worksheets/sheet1.xml"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(inspect(&z, Kind::Xlsx, &ReadLimits::default()).is_ok());
+    }
+
+    #[test]
+    fn an_entry_inflating_at_a_ratio_no_sheet_has_is_a_zip_bomb() {
+        let bomb = vec![0u8; 64 << 20];
+        let z = zip(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/worksheets/sheet1.xml", &bomb),
+        ]);
+        match inspect(&z, Kind::Xlsx, &ReadLimits::unlimited()) {
+            Err(LimitHit::Inflated { detail, .. }) => assert!(detail.contains(":1"), "{detail}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn shared_strings_declaring_more_than_max_cells_are_refused_from_the_first_bytes() {
+        let sst = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" uniqueCount="4000000000"><si><t>a</t></si></sst>"#;
+        let z = zip(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/sharedStrings.xml", sst),
+        ]);
+        match inspect(&z, Kind::Xlsx, &ReadLimits::default()) {
+            Err(LimitHit::Strings { declared, .. }) => assert_eq!(declared, 4_000_000_000),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn sheets_of_a_type_the_library_cannot_list_are_cut_from_a_copy_of_the_workbook() {
+        let wb = br#"<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="A" sheetId="1" r:id="rId1"/><sheet name="M&amp;1" sheetId="2" r:id="rId2"/></sheets></workbook>"#;
+        let rels = br#"<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/></Relationships>"#;
+        let z = zip(&[
+            ("xl/workbook.xml", wb),
+            ("xl/_rels/workbook.xml.rels", rels),
+        ]);
+        let plan = inspect(&z, Kind::Xlsx, &ReadLimits::default()).unwrap();
+        assert_eq!(plan.unlisted.len(), 1);
+        assert_eq!(plan.unlisted[0].0, "M&1");
+        assert!(matches!(plan.unlisted[0].1, Failure::NotData(_)));
+        let patched = plan.patched.expect("a patched copy");
+        let mut z = zip::ZipArchive::new(Cursor::new(patched.as_slice())).unwrap();
+        let i = (0..z.len())
+            .find(|&i| z.by_index_raw(i).unwrap().name().unwrap() == "xl/workbook.xml")
+            .unwrap();
+        let text = entry_text(&mut z, i).unwrap();
+        assert!(
+            text.contains(r#"name="A""#) && !text.contains("rId2"),
+            "{text}"
+        );
+        assert_eq!(z.len(), 2, "every other entry is kept");
+    }
+}
