@@ -1,7 +1,7 @@
 //! Metric values for the city and each scope, with targets, 序时进度 and completion.
 
 use crate::period::Period;
-use crate::pipeline::{Aggregate, AggregateSpec, Metric, Pipeline, Progress};
+use crate::pipeline::{Aggregate, AggregateSpec, Metric, Pipeline, Progress, Scope};
 use crate::record::Value;
 use polars::prelude::*;
 use serde::Serialize;
@@ -27,10 +27,11 @@ pub struct MetricValue {
 }
 
 /// The expression of an aggregate over the rows that meet its conditions: the sum of a
-/// number column (0 when the column is missing or holds no numbers) or the count of rows.
-fn aggregate_expr(spec: &AggregateSpec, schema: &Schema, period: Period) -> Expr {
+/// number column (0 when the column is missing or holds no numbers), the count of rows, or the
+/// count of distinct values of a column. None for an SQL aggregate (run by [`sql_values`]).
+fn aggregate_expr(spec: &AggregateSpec, schema: &Schema, period: Period) -> Option<Expr> {
     let when = super::expr::all_hold(&spec.conditions, schema, period);
-    match &spec.aggregate {
+    Some(match &spec.aggregate {
         Aggregate::Sum(c) if schema.get(c) == Some(&DataType::Float64) => {
             polars::prelude::when(when)
                 .then(col(c.as_str()))
@@ -39,15 +40,83 @@ fn aggregate_expr(spec: &AggregateSpec, schema: &Schema, period: Period) -> Expr
         }
         Aggregate::Sum(_) => lit(0.0),
         Aggregate::Count => when.cast(DataType::Float64).sum(),
+        Aggregate::CountDistinct(c) if schema.get(c).is_some() => polars::prelude::when(when)
+            .then(col(c.as_str()))
+            .otherwise(lit(NULL))
+            .drop_nulls()
+            .n_unique()
+            .cast(DataType::Float64),
+        Aggregate::CountDistinct(_) => lit(0.0),
+        Aggregate::Sql(_) => return None,
+    })
+}
+
+/// An SQL aggregate over the rows that meet its conditions, for the whole table or per value
+/// of `scope` (in the order of its values; a value without rows is 0).
+fn sql_values(
+    spec: &AggregateSpec,
+    sql: &str,
+    frame: &DataFrame,
+    scope: Option<(&str, &[String])>,
+    period: Period,
+) -> PolarsResult<Vec<f64>> {
+    let rows = frame
+        .clone()
+        .lazy()
+        .filter(super::expr::all_hold(&spec.conditions, frame.schema(), period))
+        .collect()?;
+    let out = crate::pipeline::sql::run(sql, &rows, scope.map(|s| s.0), period)?;
+    let Some((_, values)) = scope else {
+        let v = super::expr::numbers(&out, "__value")?.first().copied();
+        return Ok(vec![v.unwrap_or(0.0)]);
+    };
+    let wanted = DataFrame::new(
+        values.len(),
+        vec![Column::new("__key".into(), values.to_vec())],
+    )?;
+    let joined = wanted
+        .lazy()
+        .join(
+            out.lazy().with_column(col("__key").cast(DataType::String)),
+            [col("__key")],
+            [col("__key")],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        )
+        .collect()?;
+    super::expr::numbers(&joined, "__value")
+}
+
+/// One aggregate of a metric, for the whole table or per scope value.
+fn aggregate_values(
+    spec: &AggregateSpec,
+    frame: &DataFrame,
+    scope: Option<(&str, &[String])>,
+    period: Period,
+) -> PolarsResult<Vec<f64>> {
+    match aggregate_expr(spec, frame.schema(), period) {
+        Some(e) => {
+            let out =
+                super::expr::per_scope(frame.clone().lazy(), scope, vec![e.alias("v")], lit(0.0))?;
+            super::expr::numbers(&out, "v")
+        }
+        None => match &spec.aggregate {
+            Aggregate::Sql(sql) => sql_values(spec, sql, frame, scope, period),
+            _ => Ok(Vec::new()),
+        },
     }
 }
 
-/// The values a scope takes: the counties for `county`, else the column's vocabulary, else
-/// (a free-text column) the values present, sorted.
-pub fn scope_values(pipeline: &Pipeline, frame: &DataFrame, scope: &str) -> PolarsResult<Vec<String>> {
-    if scope == pipeline.unit_column {
-        return Ok(pipeline.counties.clone());
-    }
+/// The values a column scope takes: the units for the unit's column, else the column's
+/// vocabulary, else (a free-text column) the values present, sorted.
+pub fn scope_values(pipeline: &Pipeline, frame: &DataFrame, scope: &Scope) -> PolarsResult<Vec<String>> {
+    let scope = match scope {
+        Scope::City => return Ok(Vec::new()),
+        Scope::Unit => return Ok(pipeline.counties.clone()),
+        Scope::Column(c) => c.as_str(),
+    };
     for rt in &pipeline.returns {
         if let Some(c) = rt.columns.iter().find(|c| c.name == scope) {
             if let Some(v) = pipeline.vocabulary(&c.kind) {
@@ -87,18 +156,12 @@ fn sums(
     scope: Option<(&str, &[String])>,
     period: Period,
 ) -> PolarsResult<Sums> {
-    let schema = frame.schema();
-    let num = aggregate_expr(&m.value, schema, period).alias("num");
+    let num = aggregate_values(&m.value, frame, scope, period)?;
     let den = match &m.denominator {
-        Some(d) => aggregate_expr(d, schema, period),
-        None => lit(0.0),
-    }
-    .alias("den");
-    let out = super::expr::per_scope(frame.clone().lazy(), scope, vec![num, den], lit(0.0))?;
-    Ok(Sums {
-        num: super::expr::numbers(&out, "num")?,
-        den: super::expr::numbers(&out, "den")?,
-    })
+        Some(d) => aggregate_values(d, frame, scope, period)?,
+        None => vec![0.0; num.len()],
+    };
+    Ok(Sums { num, den })
 }
 
 /// (value, numerator, denominator) from a metric's sums: a ratio is None when its
@@ -118,22 +181,19 @@ fn scope_results(
     pipeline: &Pipeline,
     m: &Metric,
     frame: &DataFrame,
-    scope: &str,
+    scope: &Scope,
     city: &Sums,
     period: Period,
 ) -> PolarsResult<Vec<(Option<String>, (Option<f64>, Option<f64>, Option<f64>))>> {
-    if scope == "city" {
+    let Some(column) = scope.column(pipeline) else {
         return Ok(vec![(None, value_of(m, city.num[0], city.den[0]))]);
-    }
+    };
     let values = scope_values(pipeline, frame, scope)?;
-    if frame.schema().get(scope).is_none() {
+    if frame.schema().get(column).is_none() {
         return Ok(values.into_iter().map(|v| (Some(v), (None, None, None))).collect());
     }
-    let per = sums(m, frame, Some((scope, &values)), period)?;
-    let den_at_city = m
-        .denominator_scope
-        .get(scope)
-        .is_some_and(|s| s == "city");
+    let per = sums(m, frame, Some((column, &values)), period)?;
+    let den_at_city = m.denominator_scope.get(scope) == Some(&Scope::City);
     Ok(values
         .into_iter()
         .enumerate()
@@ -162,9 +222,9 @@ pub fn compute_metrics(
             for (sv, (value, numerator, denominator)) in
                 scope_results(pipeline, m, frame, scope, &city, period)?
             {
-                let annual = match (scope.as_str(), target) {
-                    ("city", Some(tg)) => Some(tg.city),
-                    (s, Some(tg)) if s == pipeline.unit_column => sv.as_ref().and_then(|c| tg.county.get(c).copied()).or(
+                let annual = match (scope, target) {
+                    (Scope::City, Some(tg)) => Some(tg.city),
+                    (Scope::Unit, Some(tg)) => sv.as_ref().and_then(|c| tg.county.get(c).copied()).or(
                         if m.progress == Progress::Level {
                             Some(tg.city)
                         } else {
@@ -188,7 +248,7 @@ pub fn compute_metrics(
                 out.push(MetricValue {
                     id: m.id.clone(),
                     name: m.name.clone(),
-                    scope: scope.clone(),
+                    scope: scope.name(pipeline).to_string(),
                     scope_value: sv.unwrap_or_else(|| pipeline.city.clone()),
                     value,
                     unit: m.unit.clone(),

@@ -5,6 +5,7 @@
 
 mod compile;
 pub mod raw;
+pub mod sql;
 
 pub use compile::{compile, condition_column, hex as hex_digest, ConfigProblem};
 
@@ -662,6 +663,10 @@ pub enum CmpOp {
 pub enum Aggregate {
     Sum(String),
     Count,
+    /// Distinct non-null values of a column.
+    CountDistinct(String),
+    /// A polars SQL aggregate expression, with the period's bounds as `$` parameters.
+    Sql(String),
 }
 
 #[derive(Debug, Clone)]
@@ -685,9 +690,39 @@ pub struct Metric {
     pub value: AggregateSpec,
     pub denominator: Option<AggregateSpec>,
     /// scope -> the scope its denominator is computed at.
-    pub denominator_scope: BTreeMap<String, String>,
+    pub denominator_scope: BTreeMap<Scope, Scope>,
     pub progress: Progress,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
+}
+
+/// Where a metric is computed: the whole city, each first-level unit (`reference.unit_column`),
+/// or each value of another column of the metric's table.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    City,
+    Unit,
+    Column(String),
+}
+
+impl Scope {
+    /// The scope's name in metrics.json and the `metrics` table (`city`, the unit column's
+    /// name, the column's name).
+    pub fn name<'a>(&'a self, pipeline: &'a Pipeline) -> &'a str {
+        match self {
+            Scope::City => "city",
+            Scope::Unit => &pipeline.unit_column,
+            Scope::Column(c) => c,
+        }
+    }
+
+    /// The column grouped by (None for the city).
+    pub fn column<'a>(&'a self, pipeline: &'a Pipeline) -> Option<&'a str> {
+        match self {
+            Scope::City => None,
+            Scope::Unit => Some(&pipeline.unit_column),
+            Scope::Column(c) => Some(c),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -473,6 +473,18 @@ pub struct RawCondition {
     pub value: Option<toml::Value>,
 }
 
+/// What a metric adds up over the rows of its table that meet `filters`, at each scope. Give
+/// exactly one of `sum`, `count`, `count_distinct` or `sql`. Examples:
+///
+/// ```toml
+/// value = { sum = "planned_investment_yi", filters = ["manufacturing_this_year"] }
+/// value = { count = true, filters = ["manufacturing_this_year", "big"] }
+/// value = { count_distinct = "investor", filters = ["this_year"] }
+/// # Anything else: a polars SQL aggregate expression over the table's columns, evaluated per
+/// # scope value; $year_start, $period_start and $period_end are the period's bounds (dates),
+/// # $year and $month its numbers.
+/// value = { sql = "SUM(CASE WHEN started_date BETWEEN $year_start AND $period_end THEN planned_investment_yi ELSE 0 END)" }
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAggregate {
@@ -481,6 +493,10 @@ pub struct RawAggregate {
     /// Count rows.
     #[serde(default)]
     pub count: bool,
+    /// Count the distinct non-empty values of this column.
+    pub count_distinct: Option<String>,
+    /// A polars SQL aggregate expression (see above).
+    pub sql: Option<String>,
     /// Names of `[filters]` that must all hold.
     #[serde(default)]
     pub filters: Vec<String>,

@@ -289,26 +289,50 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
             );
         }
         let agg = |p: &mut Problems, sub: &str, a: &RawAggregate| -> AggregateSpec {
-            let aggregate = match (&a.sum, a.count) {
-                (Some(col), false) => {
-                    if let Some(rt) = rt {
-                        if rt.column_index(col).is_none() {
-                            p.add(
-                                format!("{path}.{sub}.sum"),
-                                format!("table `{}` has no column `{col}`", m.table),
-                            );
-                        }
+            let column = |p: &mut Problems, key: &str, col: &str| {
+                if let Some(rt) = rt {
+                    if rt.column_index(col).is_none() {
+                        p.add(
+                            format!("{path}.{sub}.{key}"),
+                            format!("table `{}` has no column `{col}`", m.table),
+                        );
                     }
-                    Aggregate::Sum(col.clone())
                 }
-                (None, true) => Aggregate::Count,
-                _ => {
+            };
+            let given = usize::from(a.sum.is_some())
+                + usize::from(a.count)
+                + usize::from(a.count_distinct.is_some())
+                + usize::from(a.sql.is_some());
+            let aggregate = match (&a.sum, a.count, &a.count_distinct, &a.sql) {
+                _ if given != 1 => {
                     p.add(
                         format!("{path}.{sub}"),
-                        "give exactly one of `sum = \"column\"` or `count = true`",
+                        "give exactly one of `sum = \"column\"`, `count = true`, `count_distinct = \"column\"` or `sql = \"…\"`",
                     );
                     Aggregate::Count
                 }
+                (Some(col), ..) => {
+                    column(p, "sum", col);
+                    Aggregate::Sum(col.clone())
+                }
+                (_, _, Some(col), _) => {
+                    column(p, "count_distinct", col);
+                    Aggregate::CountDistinct(col.clone())
+                }
+                (_, _, _, Some(sql)) => {
+                    if let Some(rt) = rt {
+                        let columns: Vec<(String, ColumnKind)> = rt
+                            .columns
+                            .iter()
+                            .map(|c| (c.name.clone(), c.kind.clone()))
+                            .collect();
+                        if let Err(e) = super::sql::check(sql, &columns) {
+                            p.add(format!("{path}.{sub}.sql"), e);
+                        }
+                    }
+                    Aggregate::Sql(sql.clone())
+                }
+                _ => Aggregate::Count,
             };
             let conditions = resolve_filters(p, &format!("{path}.{sub}.filters"), &a.filters, rt);
             AggregateSpec {
@@ -332,21 +356,40 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
                 Progress::Level
             }
         };
+        let scope_of = |s: &str| -> Option<Scope> {
+            if s == "city" {
+                Some(Scope::City)
+            } else if s == unit_column {
+                Some(Scope::Unit)
+            } else if rt.map(|rt| rt.column_index(s).is_some()).unwrap_or(true) {
+                Some(Scope::Column(s.to_string()))
+            } else {
+                None
+            }
+        };
+        let mut scopes = Vec::new();
         for (j, s) in m.scopes.iter().enumerate() {
-            let ok = s == "city" || rt.map(|rt| rt.column_index(s).is_some()).unwrap_or(true);
-            if !ok {
-                p.add(
+            match scope_of(s) {
+                Some(sc) => scopes.push(sc),
+                None => p.add(
                     format!("{path}.scopes[{j}]"),
-                    format!("scope `{s}` is not \"city\" nor a column of `{}`", m.table),
-                );
+                    format!(
+                        "scope `{s}` is not \"city\", `{unit_column}` nor a column of `{}`",
+                        m.table
+                    ),
+                ),
             }
         }
+        let mut denominator_scope = BTreeMap::new();
         for (s, at) in &m.denominator_scope {
-            if !m.scopes.contains(s) || !m.scopes.contains(at) {
-                p.add(
+            match (scope_of(s), scope_of(at)) {
+                (Some(a), Some(b)) if scopes.contains(&a) && scopes.contains(&b) => {
+                    denominator_scope.insert(a, b);
+                }
+                _ => p.add(
                     format!("{path}.denominator_scope.{s}"),
                     "both scopes must be listed in `scopes`",
-                );
+                ),
             }
         }
         metrics.push(Metric {
@@ -356,9 +399,9 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
             table: m.table.clone(),
             value,
             denominator,
-            denominator_scope: m.denominator_scope.clone(),
+            denominator_scope,
             progress,
-            scopes: m.scopes.clone(),
+            scopes,
         });
     }
 
@@ -404,7 +447,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
                     format!("no metric `{}`", t.metric),
                 ),
                 Some(m) => {
-                    if !m.scopes.iter().any(|s| *s == unit_column) {
+                    if !m.scopes.contains(&Scope::Unit) {
                         p.add(
                             format!("{path}.metric"),
                             format!("metric `{}` has no `{unit_column}` scope", t.metric),

@@ -1,0 +1,121 @@
+//! The metric language beyond sums and counts (issue 10, item 2): `count_distinct`, and `sql`
+//! aggregate expressions with the period's bounds as parameters, computed at every scope by
+//! the same machinery; a wrong expression is a pipeline error with its key path.
+
+mod common;
+use common::*;
+
+/// jiangmen.toml with three more metrics appended: the SQL twin of `mfg_investment_yi`, the
+/// SQL twin of `big_projects_count` (with `$year_start`/`$period_end`), and the number of
+/// distinct investors of this year's manufacturing projects.
+fn pipeline_with_more_metrics(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(repo().join("pipelines/jiangmen.toml")).unwrap();
+    let extra = r#"
+[[metrics]]
+id = "mfg_investment_sql"
+name = "引进制造业项目计划投资额（SQL）"
+unit = "亿元"
+table = "projects_current"
+value = { sql = "SUM(planned_investment_yi)", filters = ["manufacturing_this_year"] }
+progress = "cumulative"
+scopes = ["city", "county", "chain"]
+
+[[metrics]]
+id = "big_projects_sql"
+name = "10亿元以上项目数（SQL）"
+unit = "个"
+table = "projects_current"
+value = { sql = "SUM(CASE WHEN sector = '制造业' AND planned_investment_yi >= 10 AND signed_date BETWEEN $year_start AND $period_end THEN 1 ELSE 0 END)" }
+progress = "cumulative"
+scopes = ["city", "county"]
+
+[[metrics]]
+id = "investors"
+name = "制造业项目投资主体数"
+unit = "家"
+table = "projects_current"
+value = { count_distinct = "investor", filters = ["manufacturing_this_year"] }
+progress = "level"
+scopes = ["city", "county"]
+"#;
+    // The extra metrics go after the last [[metrics]] block, before the targets.
+    let at = text.find("\n[targets").expect("jiangmen.toml has [targets…]");
+    let path = dir.join("more.toml");
+    std::fs::write(&path, format!("{}{extra}{}", &text[..at], &text[at..])).unwrap();
+    path
+}
+
+#[test]
+fn sql_and_count_distinct_metrics_agree_with_their_sum_and_count_twins() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = pipeline_with_more_metrics(tmp.path());
+    let input = repo().join("fixtures/returns");
+    run_ok(
+        tmp.path(),
+        &[
+            "run", "--pipeline", p.to_str().unwrap(), "--input", input.to_str().unwrap(),
+            "--out", "out", "--period", "2025-06", "-q",
+        ],
+    );
+    let m = read_json(&tmp.path().join("out/reports/2025-06/metrics.json"));
+    let mut compared = 0;
+    for (sql, twin) in [("mfg_investment_sql", "mfg_investment_yi"), ("big_projects_sql", "big_projects_count")] {
+        for v in m["metrics"].as_array().unwrap().iter().filter(|v| v["id"] == sql) {
+            let scope = v["scope"].as_str().unwrap();
+            let value = v["scope_value"].as_str().unwrap();
+            let want = metric(&m, twin, scope, value).unwrap();
+            assert_close(v["value"].as_f64().unwrap(), want, &format!("{sql} {scope} {value}"));
+            compared += 1;
+        }
+    }
+    assert!(compared >= 2 * 8, "{compared} values compared");
+    assert!(metric(&m, "mfg_investment_yi", "city", "江门市").unwrap() > 100.0);
+
+    // Distinct investors: at most the projects, at least one per county with projects.
+    let projects = metric(&m, "big_projects_count", "city", "江门市").unwrap();
+    let investors = metric(&m, "investors", "city", "江门市").unwrap();
+    assert!(investors >= projects && investors.fract() == 0.0, "{investors}");
+    // … and the analyst's SQL over the dataset gives the same number.
+    let o = run_ok(
+        tmp.path(),
+        &[
+            "query", "--out", "out", "--format", "csv",
+            "SELECT COUNT(DISTINCT investor) AS n FROM projects_current WHERE year = 2025 AND month = 6 AND sector = '制造业' AND signed_date >= DATE '2025-01-01'",
+        ],
+    );
+    let n: f64 = stdout(&o).lines().nth(1).unwrap().trim().parse().unwrap();
+    assert_close(investors, n, "distinct investors, metrics.json vs the dataset");
+}
+
+#[test]
+fn a_wrong_sql_expression_is_a_pipeline_error_with_its_key_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("pipelines/jiangmen.toml")).unwrap();
+    let at = text.find("\n[targets").unwrap();
+    let bad = r#"
+[[metrics]]
+id = "typo"
+name = "错"
+unit = "亿元"
+table = "projects_current"
+value = { sql = "SUM(planned_investment) + $yesterday" }
+progress = "level"
+scopes = ["city"]
+
+[[metrics]]
+id = "two"
+name = "两个"
+unit = "个"
+table = "projects_current"
+value = { count = true, sum = "planned_investment_yi" }
+progress = "level"
+scopes = ["city"]
+"#;
+    let path = tmp.path().join("bad.toml");
+    std::fs::write(&path, format!("{}{bad}{}", &text[..at], &text[at..])).unwrap();
+    let o = zhaoshang(tmp.path(), &["run", "--pipeline", path.to_str().unwrap(), "--out", "out"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains(".value.sql") && err.contains("$yesterday"), "{err}");
+    assert!(err.contains("give exactly one of"), "{err}");
+}
