@@ -119,3 +119,85 @@ scopes = ["city"]
     assert!(err.contains(".value.sql") && err.contains("$yesterday"), "{err}");
     assert!(err.contains("give exactly one of"), "{err}");
 }
+
+/// 环比 and 同比 (`change_of`): the growth of a metric against the month before (from this
+/// run's own months) and against the same month a year before (from the metrics an earlier
+/// run wrote to the dataset); empty when there is nothing to compare with.
+#[test]
+fn change_of_metrics_compare_with_the_month_before_and_the_year_before() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("pipelines/jiangmen.toml")).unwrap();
+    let extra = r#"
+[[metrics]]
+id = "mfg_mom"
+name = "制造业项目计划投资额环比增长"
+unit = "比例"
+table = "projects_current"
+change_of = { metric = "mfg_investment_yi", against = "previous_month" }
+progress = "level"
+scopes = ["city", "county"]
+
+[[metrics]]
+id = "mfg_yoy"
+name = "制造业项目计划投资额同比增长"
+unit = "比例"
+table = "projects_current"
+change_of = { metric = "mfg_investment_yi", against = "same_month_last_year" }
+progress = "level"
+scopes = ["city", "county"]
+"#;
+    let at = text.find("\n[targets").unwrap();
+    let p = tmp.path().join("growth.toml");
+    std::fs::write(&p, format!("{}{extra}{}", &text[..at], &text[at..])).unwrap();
+    let p = p.to_str().unwrap();
+    let run = |input: &str, period: &str| {
+        run_ok(
+            tmp.path(),
+            &["run", "--pipeline", p, "--input", input, "--out", "out", "--period", period, "-q"],
+        );
+        read_json(&tmp.path().join(format!("out/reports/{period}/metrics.json")))
+    };
+    let fixtures = repo().join("fixtures/returns");
+    let fixtures = fixtures.to_str().unwrap();
+    let may = run(fixtures, "2025-05");
+    let june = run(fixtures, "2025-06");
+    let (v5, v6) = (
+        metric(&may, "mfg_investment_yi", "city", "江门市").unwrap(),
+        metric(&june, "mfg_investment_yi", "city", "江门市").unwrap(),
+    );
+    assert!(v5 > 0.0 && v6 > v5, "{v5} {v6}");
+    assert_close(
+        metric(&june, "mfg_mom", "city", "江门市").unwrap(),
+        (v6 - v5) / v5,
+        "环比, city",
+    );
+    for county in ["蓬江区", "开平市"] {
+        let (a, b) = (
+            metric(&may, "mfg_investment_yi", "county", county).unwrap(),
+            metric(&june, "mfg_investment_yi", "county", county).unwrap(),
+        );
+        let got = metric(&june, "mfg_mom", "county", county);
+        match got {
+            Some(g) => assert_close(g, (b - a) / a, &format!("环比 {county}")),
+            None => assert!(a <= 0.0, "{county}: no 环比 though May had {a}"),
+        }
+    }
+    // No 2024 in the dataset yet: 同比 is empty.
+    assert_eq!(metric(&june, "mfg_yoy", "city", "江门市"), None);
+
+    // A 2024 year run into the same output, then June 2025 again: 同比 against June 2024.
+    let y24 = tmp.path().join("y2024");
+    run_ok(
+        tmp.path(),
+        &["synth", "--year", "2024", "--months", "6", "--seed", "5", "--out", y24.to_str().unwrap()],
+    );
+    let june24 = run(y24.to_str().unwrap(), "2024-06");
+    let june = run(fixtures, "2025-06");
+    let v24 = metric(&june24, "mfg_investment_yi", "city", "江门市").unwrap();
+    assert!(v24 > 0.0);
+    assert_close(
+        metric(&june, "mfg_yoy", "city", "江门市").unwrap(),
+        (v6 - v24) / v24,
+        "同比, city",
+    );
+}

@@ -89,8 +89,9 @@ fn sql_values(
     super::expr::numbers(&joined, "__value")
 }
 
-/// One aggregate of a metric, for the whole table or per scope value.
-fn aggregate_values(
+/// One aggregate of a metric, for the whole table or per scope value. Report tables add up
+/// through this very function, so a table's total equals the metric over the same filter.
+pub(crate) fn aggregate_values(
     spec: &AggregateSpec,
     frame: &DataFrame,
     scope: Option<(&str, &[String])>,
@@ -205,64 +206,124 @@ fn scope_results(
 }
 
 /// Computes every metric for the city and its scopes, as polars aggregations over the frames
-/// of the period's tables (`projects_current`, `talent_current`, …).
+/// of the period's tables (`projects_current`, `talent_current`, …). `change_of` metrics are
+/// not among them: they need other periods ([`change_metrics`]).
 pub fn compute_metrics(
     pipeline: &Pipeline,
     frames: &BTreeMap<String, DataFrame>,
     period: Period,
 ) -> PolarsResult<Vec<MetricValue>> {
     let mut out = Vec::new();
-    for m in &pipeline.metrics {
+    for m in pipeline.metrics.iter().filter(|m| m.change_of.is_none()) {
         let Some(frame) = frames.get(&m.table) else {
             continue;
         };
-        let target = pipeline.target(period.year, &m.id);
         let city = sums(m, frame, None, period)?;
         for scope in &m.scopes {
-            for (sv, (value, numerator, denominator)) in
-                scope_results(pipeline, m, frame, scope, &city, period)?
-            {
-                let annual = match (scope, target) {
-                    (Scope::City, Some(tg)) => Some(tg.city),
-                    (Scope::Unit, Some(tg)) => sv.as_ref().and_then(|c| tg.county.get(c).copied()).or(
-                        if m.progress == Progress::Level {
-                            Some(tg.city)
-                        } else {
-                            None
-                        },
-                    ),
-                    _ => None,
-                };
-                let to_date = annual.map(|a| match m.progress {
-                    Progress::Cumulative => a * period.month as f64 / 12.0,
-                    Progress::Level => a,
-                });
-                let completion = match (value, annual) {
-                    (Some(v), Some(a)) if a != 0.0 => Some(v / a),
-                    _ => None,
-                };
-                let on_track = match (value, to_date) {
-                    (Some(v), Some(t)) => Some(v >= t - 1e-9 * t.abs().max(1.0)),
-                    _ => None,
-                };
-                out.push(MetricValue {
-                    id: m.id.clone(),
-                    name: m.name.clone(),
-                    scope: scope.name(pipeline).to_string(),
-                    scope_value: sv.unwrap_or_else(|| pipeline.city.clone()),
-                    value,
-                    unit: m.unit.clone(),
-                    target: annual,
-                    target_to_date: to_date,
-                    completion,
-                    on_track,
-                    numerator,
-                    denominator,
-                });
+            for (sv, v) in scope_results(pipeline, m, frame, scope, &city, period)? {
+                out.push(metric_value(pipeline, m, scope, sv, v, period));
             }
         }
     }
     Ok(out)
+}
+
+/// A metric's value at one scope value, with its target, 序时进度 and completion.
+fn metric_value(
+    pipeline: &Pipeline,
+    m: &Metric,
+    scope: &Scope,
+    sv: Option<String>,
+    (value, numerator, denominator): (Option<f64>, Option<f64>, Option<f64>),
+    period: Period,
+) -> MetricValue {
+    let target = pipeline.target(period.year, &m.id);
+    let annual = match (scope, target) {
+        (Scope::City, Some(tg)) => Some(tg.city),
+        (Scope::Unit, Some(tg)) => sv
+            .as_ref()
+            .and_then(|c| tg.county.get(c).copied())
+            .or(if m.progress == Progress::Level {
+                Some(tg.city)
+            } else {
+                None
+            }),
+        _ => None,
+    };
+    let to_date = annual.map(|a| match m.progress {
+        Progress::Cumulative => a * period.month as f64 / 12.0,
+        Progress::Level => a,
+    });
+    let completion = match (value, annual) {
+        (Some(v), Some(a)) if a != 0.0 => Some(v / a),
+        _ => None,
+    };
+    let on_track = match (value, to_date) {
+        (Some(v), Some(t)) => Some(v >= t - 1e-9 * t.abs().max(1.0)),
+        _ => None,
+    };
+    MetricValue {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        scope: scope.name(pipeline).to_string(),
+        scope_value: sv.unwrap_or_else(|| pipeline.city.clone()),
+        value,
+        unit: m.unit.clone(),
+        target: annual,
+        target_to_date: to_date,
+        completion,
+        on_track,
+        numerator,
+        denominator,
+    }
+}
+
+/// Metric values by (id, scope, scope value): what [`change_metrics`] looks an earlier period
+/// up in.
+pub type MetricIndex = BTreeMap<(String, String, String), Option<f64>>;
+
+pub fn metric_index(metrics: &[MetricValue]) -> MetricIndex {
+    metrics
+        .iter()
+        .map(|m| {
+            (
+                (m.id.clone(), m.scope.clone(), m.scope_value.clone()),
+                m.value,
+            )
+        })
+        .collect()
+}
+
+/// The `change_of` metrics of `period`: for each scope value of the compared metric this
+/// period, (now − then) ÷ then against its value in the earlier period (`earlier` gives that
+/// period's values, None when there are none); empty when then is missing or not positive.
+pub fn change_metrics(
+    pipeline: &Pipeline,
+    period: Period,
+    now: &[MetricValue],
+    earlier: &dyn Fn(Period) -> Option<MetricIndex>,
+) -> Vec<MetricValue> {
+    let mut out = Vec::new();
+    for m in &pipeline.metrics {
+        let Some(c) = &m.change_of else { continue };
+        let then = earlier(c.against.period(period)).unwrap_or_default();
+        for scope in &m.scopes {
+            let name = scope.name(pipeline);
+            for v in now.iter().filter(|v| v.id == c.metric && v.scope == name) {
+                let before = then
+                    .get(&(v.id.clone(), v.scope.clone(), v.scope_value.clone()))
+                    .copied()
+                    .flatten();
+                let growth = match (v.value, before) {
+                    (Some(a), Some(b)) if b > 0.0 => Some((a - b) / b),
+                    _ => None,
+                };
+                let sv = (*scope != Scope::City).then(|| v.scope_value.clone());
+                out.push(metric_value(pipeline, m, scope, sv, (growth, v.value, before), period));
+            }
+        }
+    }
+    out
 }
 
 /// A metric value as a table row (the `metrics` Parquet table).

@@ -15,7 +15,9 @@ pub use funnel::{funnel, FunnelRow};
 pub use indicators::{
     assess_indicators, indicator_metrics, IndicatorReport, IndicatorRow, IndicatorSummary,
 };
-pub use metrics::{compute_metrics, metric_row, MetricValue};
+pub use metrics::{
+    change_metrics, compute_metrics, metric_index, metric_row, MetricIndex, MetricValue,
+};
 pub use ranking::{rank_counties, RankingRow};
 pub use report::{report_figures, CrossTotals, GroupTotals, ReportFigures};
 

@@ -3,9 +3,10 @@
 //! table sums with the very expression a metric over the same filter uses, so its 合计 equals
 //! the metric to the last bit.
 
-use super::expr::{all_hold, numbers, per_scope};
+use super::expr::{all_hold, numbers};
+use super::metrics::aggregate_values;
 use crate::period::Period;
-use crate::pipeline::{ChartKind, Condition, Pipeline, TableKind};
+use crate::pipeline::{Aggregate, AggregateSpec, ChartKind, Condition, Pipeline, TableKind};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
@@ -109,18 +110,12 @@ fn group_totals(
         return Ok(GroupTotals::default());
     }
     let when = all_hold(conditions, schema, period);
-    let value = if schema.get(sum) == Some(&DataType::Float64) {
-        polars::prelude::when(when.clone())
-            .then(col(sum))
-            .otherwise(lit(0.0))
-            .sum()
-    } else {
-        lit(0.0)
+    // Sums and counts through the metrics' own aggregation (same expression, same query).
+    let spec = |aggregate| AggregateSpec {
+        aggregate,
+        conditions: conditions.to_vec(),
     };
-    let aggs = vec![
-        when.clone().cast(DataType::Float64).sum().alias("n"),
-        value.alias("sum"),
-    ];
+    let (sum_spec, count_spec) = (spec(Aggregate::Sum(sum.to_string())), spec(Aggregate::Count));
     // The vocabulary's values, then others present among the matching rows, sorted.
     let vocab: Vec<String> = pipeline
         .returns
@@ -145,22 +140,21 @@ fn group_totals(
             keys.push(k.to_string());
         }
     }
-    let lf = frame.clone().lazy();
-    let per = per_scope(lf.clone(), Some((group, &keys)), aggs.clone(), lit(0.0))?;
-    let nulls = per_scope(lf.clone().filter(col(group).is_null()), None, aggs.clone(), lit(0.0))?;
-    let total = per_scope(lf, None, aggs, lit(0.0))?;
+    let by = Some((group, keys.as_slice()));
+    let values = |spec: &AggregateSpec, frame: &DataFrame, by| aggregate_values(spec, frame, by, period);
+    let nulls = frame.clone().lazy().filter(col(group).is_null()).collect()?;
     let mut g = GroupTotals {
-        keys: keys.into_iter().map(Some).collect(),
-        counts: numbers(&per, "n")?.into_iter().map(|n| n as u64).collect(),
-        sums: numbers(&per, "sum")?,
-        total_count: numbers(&total, "n")?[0] as u64,
-        total: numbers(&total, "sum")?[0],
+        counts: values(&count_spec, frame, by)?.into_iter().map(|n| n as u64).collect(),
+        sums: values(&sum_spec, frame, by)?,
+        total_count: values(&count_spec, frame, None)?[0] as u64,
+        total: values(&sum_spec, frame, None)?[0],
+        keys: keys.iter().cloned().map(Some).collect(),
     };
-    let null_n = numbers(&nulls, "n")?[0] as u64;
+    let null_n = values(&count_spec, &nulls, None)?[0] as u64;
     if null_n > 0 {
         g.keys.push(None);
         g.counts.push(null_n);
-        g.sums.push(numbers(&nulls, "sum")?[0]);
+        g.sums.push(values(&sum_spec, &nulls, None)?[0]);
     }
     Ok(g)
 }

@@ -693,6 +693,40 @@ pub struct Metric {
     pub denominator_scope: BTreeMap<Scope, Scope>,
     pub progress: Progress,
     pub scopes: Vec<Scope>,
+    /// The growth of another metric against an earlier period, instead of an aggregate (then
+    /// `value` is the compared metric's, not computed again).
+    pub change_of: Option<ChangeOf>,
+}
+
+/// `change_of`: which metric, against which earlier period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeOf {
+    pub metric: String,
+    pub against: Against,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Against {
+    /// 环比: the month before (December of the year before, for January).
+    PreviousMonth,
+    /// 同比: the same month of the year before.
+    SameMonthLastYear,
+}
+
+impl Against {
+    pub fn period(self, p: crate::period::Period) -> crate::period::Period {
+        match self {
+            Against::PreviousMonth if p.month == 1 => crate::period::Period {
+                year: p.year - 1,
+                month: 12,
+            },
+            Against::PreviousMonth => p.prev(),
+            Against::SameMonthLastYear => crate::period::Period {
+                year: p.year - 1,
+                month: p.month,
+            },
+        }
+    }
 }
 
 /// Where a metric is computed: the whole city, each first-level unit (`reference.unit_column`),

@@ -513,8 +513,25 @@ pub struct RawMetric {
     pub unit: String,
     /// projects_current | talent_current (the deduplicated table of a return's `table`).
     pub table: String,
-    /// The aggregate (numerator of a ratio).
-    pub value: RawAggregate,
+    /// The aggregate (numerator of a ratio). Required unless `change_of` is given.
+    pub value: Option<RawAggregate>,
+    /// Makes the metric the growth of another metric against an earlier period:
+    /// (value now − value then) ÷ value then, at each of its scopes; empty when the earlier
+    /// value is missing or not positive. `against = "previous_month"` (环比; January compares
+    /// with December of the year before) or `"same_month_last_year"` (同比); an earlier year's
+    /// values come from the dataset's `metrics` table, as an earlier run wrote them. Example:
+    ///
+    /// ```toml
+    /// [[metrics]]
+    /// id = "mfg_investment_yoy"
+    /// name = "制造业项目计划投资额同比增长"
+    /// unit = "比例"
+    /// table = "projects_current"
+    /// change_of = { metric = "mfg_investment_yi", against = "same_month_last_year" }
+    /// progress = "level"
+    /// scopes = ["city", "county"]
+    /// ```
+    pub change_of: Option<RawChangeOf>,
     /// Makes the metric a ratio value ÷ denominator.
     pub denominator: Option<RawAggregate>,
     /// Per scope, compute the denominator at another scope ("city").
@@ -524,6 +541,16 @@ pub struct RawMetric {
     pub progress: String,
     /// city, county, chain.
     pub scopes: Vec<String>,
+}
+
+/// See [`RawMetric::change_of`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChangeOf {
+    /// The id of the metric compared (declared before this one).
+    pub metric: String,
+    /// `previous_month` or `same_month_last_year`.
+    pub against: String,
 }
 
 #[derive(Debug, Deserialize)]

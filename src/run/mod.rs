@@ -550,6 +550,25 @@ pub fn run_with(
             Ok((*p, metrics))
         })
         .collect::<Result<_, polars::prelude::PolarsError>>()?;
+    // 同比 / 环比: `change_of` metrics, against this run's other months, else the metrics an
+    // earlier run wrote to the dataset.
+    let mut states = states;
+    if pipeline.metrics.iter().any(|m| m.change_of.is_some()) {
+        let own: BTreeMap<Period, assess::MetricIndex> = states
+            .iter()
+            .map(|(p, s)| (*p, assess::metric_index(&s.metrics)))
+            .chain(history.iter().map(|(p, m)| (*p, assess::metric_index(m))))
+            .collect();
+        let earlier = |q: Period| {
+            own.get(&q)
+                .cloned()
+                .or_else(|| store::read_metric_values(&opts.out, q))
+        };
+        for (p, s) in states.iter_mut() {
+            let extra = assess::change_metrics(pipeline, *p, &s.metrics, &earlier);
+            s.metrics.extend(extra);
+        }
+    }
     for (p, s) in &states {
         history.insert(*p, s.metrics.clone());
     }

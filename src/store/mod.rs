@@ -8,6 +8,39 @@ pub use parquet_out::{partition_path, write_frame, write_table, DatasetMeta};
 use crate::error::OutputError;
 use std::path::Path;
 
+/// The metric values of `period` as an earlier run wrote them to `<out>/dataset/metrics`, by
+/// (id, scope, scope value); None when there are none (or they cannot be read).
+pub fn read_metric_values(
+    out: &Path,
+    period: crate::period::Period,
+) -> Option<std::collections::BTreeMap<(String, String, String), Option<f64>>> {
+    use polars::prelude::*;
+    let path = partition_path(out, "metrics", period);
+    let file = std::fs::File::open(path).ok()?;
+    let df = ParquetReader::new(file).finish().ok()?;
+    let text = |c: &str| -> Option<Vec<Option<String>>> {
+        Some(
+            df.column(c)
+                .ok()?
+                .str()
+                .ok()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect(),
+        )
+    };
+    let (ids, scopes, values) = (text("metric_id")?, text("scope")?, text("scope_value")?);
+    let numbers: Vec<Option<f64>> = df.column("value").ok()?.f64().ok()?.iter().collect();
+    Some(
+        ids.into_iter()
+            .zip(scopes)
+            .zip(values)
+            .zip(numbers)
+            .filter_map(|(((i, s), v), n)| Some(((i?, s?, v?), n)))
+            .collect(),
+    )
+}
+
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let io = |source| OutputError::Io {

@@ -340,7 +340,55 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
                 conditions,
             }
         };
-        let value = agg(&mut p, "value", &m.value);
+        let change_of = m.change_of.as_ref().map(|c| {
+            let against = match c.against.as_str() {
+                "previous_month" => Against::PreviousMonth,
+                "same_month_last_year" => Against::SameMonthLastYear,
+                other => {
+                    p.add(
+                        format!("{path}.change_of.against"),
+                        format!("`{other}` is not \"previous_month\" or \"same_month_last_year\""),
+                    );
+                    Against::PreviousMonth
+                }
+            };
+            match metrics.iter().find(|x| x.id == c.metric) {
+                None => p.add(
+                    format!("{path}.change_of.metric"),
+                    format!("no metric `{}` declared before this one", c.metric),
+                ),
+                Some(x) if x.change_of.is_some() => p.add(
+                    format!("{path}.change_of.metric"),
+                    format!("`{}` is itself a change_of metric", c.metric),
+                ),
+                Some(_) => {}
+            }
+            ChangeOf {
+                metric: c.metric.clone(),
+                against,
+            }
+        });
+        let value = match (&m.value, &change_of) {
+            (Some(v), None) => agg(&mut p, "value", v),
+            (None, Some(c)) => metrics
+                .iter()
+                .find(|x| x.id == c.metric)
+                .map(|x| x.value.clone())
+                .unwrap_or(AggregateSpec {
+                    aggregate: Aggregate::Count,
+                    conditions: Vec::new(),
+                }),
+            _ => {
+                p.add(
+                    format!("{path}.value"),
+                    "give `value` (an aggregate) or `change_of` (a growth), not both or neither",
+                );
+                AggregateSpec {
+                    aggregate: Aggregate::Count,
+                    conditions: Vec::new(),
+                }
+            }
+        };
         let denominator = m
             .denominator
             .as_ref()
@@ -402,6 +450,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
             denominator_scope,
             progress,
             scopes,
+            change_of,
         });
     }
 
