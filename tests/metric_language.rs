@@ -5,11 +5,20 @@
 mod common;
 use common::*;
 
+/// jiangmen.toml with `extra` (more `[[metrics]]`) after its last metric, written into `dir`.
+fn jiangmen_with(dir: &std::path::Path, file: &str, extra: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(repo().join("pipelines/jiangmen.toml")).unwrap();
+    // The extra metrics go after the last [[metrics]] block, before the targets.
+    let at = text.find("\n[targets").expect("jiangmen.toml has [targets…]");
+    let path = dir.join(file);
+    std::fs::write(&path, format!("{}{extra}{}", &text[..at], &text[at..])).unwrap();
+    path
+}
+
 /// jiangmen.toml with three more metrics appended: the SQL twin of `mfg_investment_yi`, the
 /// SQL twin of `big_projects_count` (with `$year_start`/`$period_end`), and the number of
 /// distinct investors of this year's manufacturing projects.
 fn pipeline_with_more_metrics(dir: &std::path::Path) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(repo().join("pipelines/jiangmen.toml")).unwrap();
     let extra = r#"
 [[metrics]]
 id = "mfg_investment_sql"
@@ -38,11 +47,7 @@ value = { count_distinct = "investor", filters = ["manufacturing_this_year"] }
 progress = "level"
 scopes = ["city", "county"]
 "#;
-    // The extra metrics go after the last [[metrics]] block, before the targets.
-    let at = text.find("\n[targets").expect("jiangmen.toml has [targets…]");
-    let path = dir.join("more.toml");
-    std::fs::write(&path, format!("{}{extra}{}", &text[..at], &text[at..])).unwrap();
-    path
+    jiangmen_with(dir, "more.toml", extra)
 }
 
 #[test]
@@ -90,8 +95,6 @@ fn sql_and_count_distinct_metrics_agree_with_their_sum_and_count_twins() {
 #[test]
 fn a_wrong_sql_expression_is_a_pipeline_error_with_its_key_path() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo().join("pipelines/jiangmen.toml")).unwrap();
-    let at = text.find("\n[targets").unwrap();
     let bad = r#"
 [[metrics]]
 id = "typo"
@@ -111,8 +114,7 @@ value = { count = true, sum = "planned_investment_yi" }
 progress = "level"
 scopes = ["city"]
 "#;
-    let path = tmp.path().join("bad.toml");
-    std::fs::write(&path, format!("{}{bad}{}", &text[..at], &text[at..])).unwrap();
+    let path = jiangmen_with(tmp.path(), "bad.toml", bad);
     let o = zhaoshang(tmp.path(), &["run", "--pipeline", path.to_str().unwrap(), "--out", "out"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
@@ -126,7 +128,6 @@ scopes = ["city"]
 #[test]
 fn change_of_metrics_compare_with_the_month_before_and_the_year_before() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo().join("pipelines/jiangmen.toml")).unwrap();
     let extra = r#"
 [[metrics]]
 id = "mfg_mom"
@@ -146,9 +147,7 @@ change_of = { metric = "mfg_investment_yi", against = "same_month_last_year" }
 progress = "level"
 scopes = ["city", "county"]
 "#;
-    let at = text.find("\n[targets").unwrap();
-    let p = tmp.path().join("growth.toml");
-    std::fs::write(&p, format!("{}{extra}{}", &text[..at], &text[at..])).unwrap();
+    let p = jiangmen_with(tmp.path(), "growth.toml", extra);
     let p = p.to_str().unwrap();
     let run = |input: &str, period: &str| {
         run_ok(

@@ -55,62 +55,58 @@ pub(super) fn read(
         Kind::Xlsx => {
             let mut wb = calamine::Xlsx::new(Cursor::new(data))
                 .map_err(|e| open_error(calamine::Error::Xlsx(e)))?;
-            for meta in wb.sheets_metadata().to_vec() {
-                if let Some(why) = not_a_worksheet(meta.typ) {
-                    read.failed(&meta.name, why, notes);
-                    continue;
-                }
-                match xlsx_sheet(&mut wb, &meta.name, limits.max_cells) {
-                    Ok(s) => read.ok(s),
-                    Err(why) => read.failed(&meta.name, why, notes),
-                }
-            }
+            each_sheet(&mut wb, &mut read, notes, |wb, name| {
+                xlsx_sheet(wb, name, limits.max_cells)
+            });
         }
         Kind::Xlsb => {
             let mut wb = calamine::Xlsb::new(Cursor::new(data))
                 .map_err(|e| open_error(calamine::Error::Xlsb(e)))?;
-            for meta in wb.sheets_metadata().to_vec() {
-                if let Some(why) = not_a_worksheet(meta.typ) {
-                    read.failed(&meta.name, why, notes);
-                    continue;
-                }
-                match xlsb_sheet(&mut wb, &meta.name, limits.max_cells) {
-                    Ok(s) => read.ok(s),
-                    Err(why) => read.failed(&meta.name, why, notes),
-                }
-            }
+            each_sheet(&mut wb, &mut read, notes, |wb, name| {
+                xlsb_sheet(wb, name, limits.max_cells)
+            });
         }
         Kind::Ods => {
             // The library parses every sheet when it opens the file (within its own cap on
             // repeated rows and cells); the grid is then rebuilt from the used cells.
             let mut wb = calamine::Ods::new(Cursor::new(data))
                 .map_err(|e| open_error(calamine::Error::Ods(e)))?;
-            for meta in wb.sheets_metadata().to_vec() {
-                if let Some(why) = not_a_worksheet(meta.typ) {
-                    read.failed(&meta.name, why, notes);
-                    continue;
+            each_sheet(&mut wb, &mut read, notes, |wb, name| {
+                let range = wb
+                    .worksheet_range(name)
+                    .map_err(|e| Failure::Error(calamine::Error::Ods(e)))?;
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                let mut cells = Cells::new(name, limits.max_cells);
+                for (r, c, d) in range.used_cells() {
+                    cells
+                        .push(r0 + r as u32, c0 + c as u32, convert(d))
+                        .map_err(Failure::Limit)?;
                 }
-                let sheet = wb
-                    .worksheet_range(&meta.name)
-                    .map_err(|e| Failure::Error(calamine::Error::Ods(e)))
-                    .and_then(|range| {
-                        let (r0, c0) = range.start().unwrap_or((0, 0));
-                        let mut cells = Cells::new(&meta.name, limits.max_cells);
-                        for (r, c, d) in range.used_cells() {
-                            cells
-                                .push(r0 + r as u32, c0 + c as u32, convert(d))
-                                .map_err(Failure::Limit)?;
-                        }
-                        cells.build().map_err(Failure::Limit)
-                    });
-                match sheet {
-                    Ok(s) => read.ok(s),
-                    Err(why) => read.failed(&meta.name, why, notes),
-                }
-            }
+                cells.build().map_err(Failure::Limit)
+            });
         }
     }
     read.finish(&file.path)
+}
+
+/// Every sheet of a workbook in order: a worksheet read by `sheet`, anything else (chart,
+/// dialog, macro sheet) or a sheet that fails noted, the others kept.
+fn each_sheet<'a, W: calamine::Reader<Cursor<&'a [u8]>>>(
+    wb: &mut W,
+    read: &mut SheetsRead,
+    notes: &mut Vec<ReadNote>,
+    mut sheet: impl FnMut(&mut W, &str) -> Result<Sheet, Failure>,
+) {
+    for meta in wb.sheets_metadata().to_vec() {
+        if let Some(why) = not_a_worksheet(meta.typ) {
+            read.failed(&meta.name, why, notes);
+            continue;
+        }
+        match sheet(wb, &meta.name) {
+            Ok(s) => read.ok(s),
+            Err(why) => read.failed(&meta.name, why, notes),
+        }
+    }
 }
 
 fn xlsx_sheet(
