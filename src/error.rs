@@ -131,7 +131,11 @@ pub enum LimitHit {
     FileSize { max_mb: u64, actual_bytes: u64 },
     /// `max_inflated_mb`: the entries of a zip-based workbook (xlsx, ods) would inflate to more
     /// than this, or inflate at a ratio no spreadsheet has (a zip bomb).
-    Inflated { max_mb: u64, declared_bytes: u64, detail: String },
+    Inflated {
+        max_mb: u64,
+        declared_bytes: u64,
+        detail: String,
+    },
     /// `max_cells`: a sheet would hold more cells than this (counted from what the file
     /// declares or contains, before the grid is built).
     Cells { max: u64, sheet: String, cells: u64 },
@@ -158,11 +162,18 @@ impl LimitHit {
 
     pub fn describe(&self) -> String {
         match self {
-            LimitHit::FileSize { max_mb, actual_bytes } => format!(
+            LimitHit::FileSize {
+                max_mb,
+                actual_bytes,
+            } => format!(
                 "{:.1} MB is over the file size limit (max_file_mb = {max_mb})",
                 *actual_bytes as f64 / 1048576.0
             ),
-            LimitHit::Inflated { max_mb, declared_bytes, detail } => format!(
+            LimitHit::Inflated {
+                max_mb,
+                declared_bytes,
+                detail,
+            } => format!(
                 "it would inflate to {:.1} MB ({detail}), over max_inflated_mb = {max_mb}",
                 *declared_bytes as f64 / 1048576.0
             ),
@@ -191,10 +202,14 @@ pub enum Reason {
     Encrypted,
     Corrupt,
     /// Every sheet failed.
-    NoReadableSheet { sheet: String },
+    NoReadableSheet {
+        sheet: String,
+    },
     Csv,
     /// The ending is no spreadsheet format.
-    Extension { ext: String },
+    Extension {
+        ext: String,
+    },
     Content(Content),
     ReaderCrash,
     Limit(LimitHit),

@@ -316,12 +316,17 @@ pub fn run(args: SynthArgs) -> anyhow::Result<i32> {
 
 /// `--style bulk`: one month of `--rows` rows for the cost benchmark.
 fn bulk(reference: &SynthReference, args: &SynthArgs) -> anyhow::Result<i32> {
-    let files = crate::synth::bulk::generate(reference, args.year, args.rows, args.rejected, &args.out)
-        .with_context(|| format!("Failed to generate returns into `{}`", args.out.display()))?;
+    let files =
+        crate::synth::bulk::generate(reference, args.year, args.rows, args.rejected, &args.out)
+            .with_context(|| format!("Failed to generate returns into `{}`", args.out.display()))?;
     println!(
         "wrote {files} files ({} {} rows, {}-01) into {}",
         args.rows,
-        if args.rejected { "rejected" } else { "accepted" },
+        if args.rejected {
+            "rejected"
+        } else {
+            "accepted"
+        },
         args.year,
         args.out.display()
     );

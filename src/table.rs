@@ -83,9 +83,7 @@ impl Table {
                 let name = PlSmallStr::from_str(name);
                 let cells = self.rows.iter().map(|r| &r[i]);
                 let s = match dtype {
-                    DType::Text => {
-                        Series::new(name, cells.map(Value::as_text).collect::<Vec<_>>())
-                    }
+                    DType::Text => Series::new(name, cells.map(Value::as_text).collect::<Vec<_>>()),
                     DType::Float => {
                         Series::new(name, cells.map(Value::as_number).collect::<Vec<_>>())
                     }
@@ -98,9 +96,7 @@ impl Table {
                             })
                             .collect::<Vec<_>>(),
                     ),
-                    DType::Date => {
-                        Series::new(name, cells.map(Value::as_date).collect::<Vec<_>>())
-                    }
+                    DType::Date => Series::new(name, cells.map(Value::as_date).collect::<Vec<_>>()),
                     DType::Bool => Series::new(
                         name,
                         cells

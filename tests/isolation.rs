@@ -18,7 +18,14 @@ fn month_with_bulk(tmp: &Path, extra: u64) -> PathBuf {
     run_ok(
         tmp,
         &[
-            "synth", "--style", "bulk", "--rows", &rows, "--year", "2025", "--out",
+            "synth",
+            "--style",
+            "bulk",
+            "--rows",
+            &rows,
+            "--year",
+            "2025",
+            "--out",
             bulk.to_str().unwrap(),
         ],
     );
@@ -150,14 +157,23 @@ fn limits_come_from_the_pipeline_file_and_the_command_line_overrides_them() {
     }
     assert_committed_returns_read(tmp.path());
 
-    let o = run(tmp.path(), &input, &["--pipeline", p, "--max-file-mb", "10"]);
+    let o = run(
+        tmp.path(),
+        &input,
+        &["--pipeline", p, "--max-file-mb", "10"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
     assert!(unreadable(tmp.path()).is_empty());
 
     // validate reads under the same limits.
     let o = zhaoshang(
         tmp.path(),
-        &["validate", "--pipeline", p, input.join("2025-03").to_str().unwrap()],
+        &[
+            "validate",
+            "--pipeline",
+            p,
+            input.join("2025-03").to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(
@@ -179,18 +195,34 @@ fn a_bad_limits_section_lists_every_problem_with_its_key() {
     .unwrap();
     let o = zhaoshang(
         tmp.path(),
-        &["run", "--pipeline", pipeline.to_str().unwrap(), "--out", "out"],
+        &[
+            "run",
+            "--pipeline",
+            pipeline.to_str().unwrap(),
+            "--out",
+            "out",
+        ],
     );
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    for key in ["limits.max_file_mb", "limits.max_seconds", "limits.max_cells"] {
+    for key in [
+        "limits.max_file_mb",
+        "limits.max_seconds",
+        "limits.max_cells",
+    ] {
         assert!(err.contains(key), "{key} not named:\n{err}");
     }
     // An unknown key is named too.
     std::fs::write(&pipeline, format!("{text}\n[limits]\nmax_rows = 5\n")).unwrap();
     let o = zhaoshang(
         tmp.path(),
-        &["run", "--pipeline", pipeline.to_str().unwrap(), "--out", "out"],
+        &[
+            "run",
+            "--pipeline",
+            pipeline.to_str().unwrap(),
+            "--out",
+            "out",
+        ],
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("max_rows"), "{}", stderr(&o));
@@ -239,7 +271,10 @@ fn traps_in_the_folder_are_named_and_never_read() {
     copy_tree(&repo().join("fixtures/formats"), &input);
     let month = input.join("2025-03");
     let fifo = month.join("管道.xlsx");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(made.success());
     let _socket = std::os::unix::net::UnixListener::bind(month.join("套接字.xls")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", month.join("零.xlsx")).unwrap();
@@ -253,14 +288,34 @@ fn traps_in_the_folder_are_named_and_never_read() {
     let o = std::process::Command::new("timeout")
         .arg("120")
         .arg(bin())
-        .args(["run", "--input", "in", "--out", "out", "--period", "2025-03", "--no-cache"])
+        .args([
+            "run",
+            "--input",
+            "in",
+            "--out",
+            "out",
+            "--period",
+            "2025-03",
+            "--no-cache",
+        ])
         .current_dir(tmp.path())
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}\n{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
-    for name in ["管道.xlsx", "套接字.xls", "零.xlsx", "断链.xlsx", "子目录/回环", "散落.xlsx", "大文件.xlsx"] {
-        assert!(out.contains(name), "{name} not named in the summary:\n{out}");
+    for name in [
+        "管道.xlsx",
+        "套接字.xls",
+        "零.xlsx",
+        "断链.xlsx",
+        "子目录/回环",
+        "散落.xlsx",
+        "大文件.xlsx",
+    ] {
+        assert!(
+            out.contains(name),
+            "{name} not named in the summary:\n{out}"
+        );
     }
     let refused = unreadable(tmp.path());
     assert_eq!(refused.len(), 1, "{refused:?}");

@@ -9,7 +9,9 @@ use common::*;
 fn jiangmen_with(dir: &std::path::Path, file: &str, extra: &str) -> std::path::PathBuf {
     let text = std::fs::read_to_string(repo().join("pipelines/jiangmen.toml")).unwrap();
     // The extra metrics go after the last [[metrics]] block, before the targets.
-    let at = text.find("\n[targets").expect("jiangmen.toml has [targets…]");
+    let at = text
+        .find("\n[targets")
+        .expect("jiangmen.toml has [targets…]");
     let path = dir.join(file);
     std::fs::write(&path, format!("{}{extra}{}", &text[..at], &text[at..])).unwrap();
     path
@@ -58,18 +60,38 @@ fn sql_and_count_distinct_metrics_agree_with_their_sum_and_count_twins() {
     run_ok(
         tmp.path(),
         &[
-            "run", "--pipeline", p.to_str().unwrap(), "--input", input.to_str().unwrap(),
-            "--out", "out", "--period", "2025-06", "-q",
+            "run",
+            "--pipeline",
+            p.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            "out",
+            "--period",
+            "2025-06",
+            "-q",
         ],
     );
     let m = read_json(&tmp.path().join("out/reports/2025-06/metrics.json"));
     let mut compared = 0;
-    for (sql, twin) in [("mfg_investment_sql", "mfg_investment_yi"), ("big_projects_sql", "big_projects_count")] {
-        for v in m["metrics"].as_array().unwrap().iter().filter(|v| v["id"] == sql) {
+    for (sql, twin) in [
+        ("mfg_investment_sql", "mfg_investment_yi"),
+        ("big_projects_sql", "big_projects_count"),
+    ] {
+        for v in m["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["id"] == sql)
+        {
             let scope = v["scope"].as_str().unwrap();
             let value = v["scope_value"].as_str().unwrap();
             let want = metric(&m, twin, scope, value).unwrap();
-            assert_close(v["value"].as_f64().unwrap(), want, &format!("{sql} {scope} {value}"));
+            assert_close(
+                v["value"].as_f64().unwrap(),
+                want,
+                &format!("{sql} {scope} {value}"),
+            );
             compared += 1;
         }
     }
@@ -79,7 +101,10 @@ fn sql_and_count_distinct_metrics_agree_with_their_sum_and_count_twins() {
     // Distinct investors: at most the projects, at least one per county with projects.
     let projects = metric(&m, "big_projects_count", "city", "江门市").unwrap();
     let investors = metric(&m, "investors", "city", "江门市").unwrap();
-    assert!(investors >= projects && investors.fract() == 0.0, "{investors}");
+    assert!(
+        investors >= projects && investors.fract() == 0.0,
+        "{investors}"
+    );
     // … and the analyst's SQL over the dataset gives the same number.
     let o = run_ok(
         tmp.path(),
@@ -89,7 +114,11 @@ fn sql_and_count_distinct_metrics_agree_with_their_sum_and_count_twins() {
         ],
     );
     let n: f64 = stdout(&o).lines().nth(1).unwrap().trim().parse().unwrap();
-    assert_close(investors, n, "distinct investors, metrics.json vs the dataset");
+    assert_close(
+        investors,
+        n,
+        "distinct investors, metrics.json vs the dataset",
+    );
 }
 
 #[test]
@@ -115,10 +144,16 @@ progress = "level"
 scopes = ["city"]
 "#;
     let path = jiangmen_with(tmp.path(), "bad.toml", bad);
-    let o = zhaoshang(tmp.path(), &["run", "--pipeline", path.to_str().unwrap(), "--out", "out"]);
+    let o = zhaoshang(
+        tmp.path(),
+        &["run", "--pipeline", path.to_str().unwrap(), "--out", "out"],
+    );
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains(".value.sql") && err.contains("$yesterday"), "{err}");
+    assert!(
+        err.contains(".value.sql") && err.contains("$yesterday"),
+        "{err}"
+    );
     assert!(err.contains("give exactly one of"), "{err}");
 }
 
@@ -152,9 +187,23 @@ scopes = ["city", "county"]
     let run = |input: &str, period: &str| {
         run_ok(
             tmp.path(),
-            &["run", "--pipeline", p, "--input", input, "--out", "out", "--period", period, "-q"],
+            &[
+                "run",
+                "--pipeline",
+                p,
+                "--input",
+                input,
+                "--out",
+                "out",
+                "--period",
+                period,
+                "-q",
+            ],
         );
-        read_json(&tmp.path().join(format!("out/reports/{period}/metrics.json")))
+        read_json(
+            &tmp.path()
+                .join(format!("out/reports/{period}/metrics.json")),
+        )
     };
     let fixtures = repo().join("fixtures/returns");
     let fixtures = fixtures.to_str().unwrap();
@@ -188,7 +237,17 @@ scopes = ["city", "county"]
     let y24 = tmp.path().join("y2024");
     run_ok(
         tmp.path(),
-        &["synth", "--year", "2024", "--months", "6", "--seed", "5", "--out", y24.to_str().unwrap()],
+        &[
+            "synth",
+            "--year",
+            "2024",
+            "--months",
+            "6",
+            "--seed",
+            "5",
+            "--out",
+            y24.to_str().unwrap(),
+        ],
     );
     let june24 = run(y24.to_str().unwrap(), "2024-06");
     let june = run(fixtures, "2025-06");

@@ -83,7 +83,10 @@ fn comparable(
         values.len(),
         vec![
             Column::new("stage".into(), values.clone()),
-            Column::new("rank".into(), (0..values.len() as u32).collect::<Vec<u32>>()),
+            Column::new(
+                "rank".into(),
+                (0..values.len() as u32).collect::<Vec<u32>>(),
+            ),
         ],
     )?;
     Ok(lf.join(
@@ -137,8 +140,14 @@ pub fn compute_changes(
     let pairs = DataFrame::new(
         same.len(),
         vec![
-            Column::new("record_key".into(), same.iter().map(|p| p.0.as_str()).collect::<Vec<_>>()),
-            Column::new("prev_key".into(), same.iter().map(|p| p.1.as_str()).collect::<Vec<_>>()),
+            Column::new(
+                "record_key".into(),
+                same.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "prev_key".into(),
+                same.iter().map(|p| p.1.as_str()).collect::<Vec<_>>(),
+            ),
         ],
     )?
     .lazy();
@@ -152,7 +161,11 @@ pub fn compute_changes(
     let left_join = |a: LazyFrame, b: LazyFrame, on: &str| {
         a.join(b, [col(on)], [col(on)], JoinArgs::new(JoinType::Left))
     };
-    let joined = left_join(left_join(now, pairs.clone(), "record_key"), renamed, "prev_key");
+    let joined = left_join(
+        left_join(now, pairs.clone(), "record_key"),
+        renamed,
+        "prev_key",
+    );
     let matched = col("prev_key").is_not_null();
     let none = || lit(NULL).cast(DataType::String);
     let number = |c: &str| col(c).cast(DataType::String);
@@ -160,9 +173,19 @@ pub fn compute_changes(
     let tolerance = lit(1e-9)
         * polars::lazy::dsl::max_horizontal([a.clone().abs(), b.clone().abs(), lit(1.0)])?;
     let parts = vec![
-        listed(joined.clone().filter(matched.clone().not()), 0, 0, none(), none()),
         listed(
-            joined.clone().filter(matched.clone().and(col("unit").neq_missing(col("unit_before")))),
+            joined.clone().filter(matched.clone().not()),
+            0,
+            0,
+            none(),
+            none(),
+        ),
+        listed(
+            joined.clone().filter(
+                matched
+                    .clone()
+                    .and(col("unit").neq_missing(col("unit_before"))),
+            ),
             1,
             0,
             col("unit_before"),
@@ -304,9 +327,9 @@ pub fn changes_table(changes: &[Change], period: crate::period::Period) -> Table
 mod tests {
     use super::*;
     use crate::normalise::{Accounting, SheetOutcome};
+    use crate::pipeline::{Filer, FilerKind};
     use crate::record::Record;
     use std::collections::BTreeMap;
-    use crate::pipeline::{Filer, FilerKind};
 
     /// A ledger row of `county`: id (or none), name, investor, stage, amount.
     fn row(p: &Pipeline, n: u32, id: &str, name: &str, county: &str, amount: f64) -> Record {

@@ -18,11 +18,14 @@ pub fn all_hold(conditions: &[Condition], schema: &Schema, period: Period) -> Ex
         .unwrap_or_else(|| lit(true))
 }
 
+/// A scope column and the values it is reported for, in order (None: the whole table).
+pub type ScopeValues<'a> = Option<(&'a str, &'a [String])>;
+
 /// `aggs` over the rows of `frame` (one row), or per value of a scope column, one row per value
 /// in the order given; a value without rows gets each aggregate's value over no rows (`fill`).
 pub fn per_scope(
     frame: LazyFrame,
-    scope: Option<(&str, &[String])>,
+    scope: ScopeValues,
     aggs: Vec<Expr>,
     fill: Expr,
 ) -> PolarsResult<DataFrame> {
@@ -72,12 +75,8 @@ fn holds(c: &Condition, schema: &Schema, period: Period) -> Expr {
     let x = col(name);
     let is = |want: &DataType| dtype == Some(want);
     match c {
-        Condition::Eq(_, v) if is(&DataType::String) => {
-            x.eq(lit(v.as_str())).fill_null(lit(false))
-        }
-        Condition::Ne(_, v) if is(&DataType::String) => {
-            x.neq(lit(v.as_str())).fill_null(lit(true))
-        }
+        Condition::Eq(_, v) if is(&DataType::String) => x.eq(lit(v.as_str())).fill_null(lit(false)),
+        Condition::Ne(_, v) if is(&DataType::String) => x.neq(lit(v.as_str())).fill_null(lit(true)),
         Condition::Cmp(_, op, v) if is(&DataType::Float64) => {
             let v = lit(*v);
             match op {
@@ -91,9 +90,7 @@ fn holds(c: &Condition, schema: &Schema, period: Period) -> Expr {
         Condition::NotNull(_) if dtype.is_some() => x.is_not_null(),
         Condition::IsNull(_) if dtype.is_some() => x.is_null(),
         Condition::IsTrue(_) if is(&DataType::Boolean) => x.eq(lit(true)).fill_null(lit(false)),
-        Condition::IsFalse(_) if is(&DataType::Boolean) => {
-            x.eq(lit(false)).fill_null(lit(false))
-        }
+        Condition::IsFalse(_) if is(&DataType::Boolean) => x.eq(lit(false)).fill_null(lit(false)),
         // A tags column holds its canonical tags joined by 、: the tag is one of them.
         Condition::Contains(_, tag) if is(&DataType::String) => {
             let sep = TAG_SEPARATOR.to_string();

@@ -30,7 +30,11 @@ pub struct FunnelRow {
 /// The funnel of the city and of each county, as polars aggregations over the table's frame:
 /// a project counts at its stage and every stage before it (a project without a known stage at
 /// the first stage only); 亩均税收 over the projects with both tax and land (land > 0).
-pub fn funnel(pipeline: &Pipeline, frame: &DataFrame, period: Period) -> PolarsResult<Vec<FunnelRow>> {
+pub fn funnel(
+    pipeline: &Pipeline,
+    frame: &DataFrame,
+    period: Period,
+) -> PolarsResult<Vec<FunnelRow>> {
     let Some(f) = &pipeline.funnel else {
         return Ok(Vec::new());
     };
@@ -80,7 +84,12 @@ pub fn funnel(pipeline: &Pipeline, frame: &DataFrame, period: Period) -> PolarsR
     let at = |i: usize| col("__stage").gt_eq(lit(i as u32));
     let mut aggs = vec![len().cast(DataType::Float64).alias("projects")];
     for i in 0..stages.values.len() {
-        aggs.push(at(i).cast(DataType::Float64).sum().alias(format!("count{i}")));
+        aggs.push(
+            at(i)
+                .cast(DataType::Float64)
+                .sum()
+                .alias(format!("count{i}")),
+        );
         aggs.push(
             when(at(i))
                 .then(col(f.amount_column.as_str()))
@@ -104,10 +113,8 @@ pub fn funnel(pipeline: &Pipeline, frame: &DataFrame, period: Period) -> PolarsR
     }
     let unit = pipeline.unit_column.as_str();
     let mut out = Vec::new();
-    let scopes: [(&str, Option<(&str, &[String])>); 2] = [
-        ("city", None),
-        (unit, Some((unit, &pipeline.counties))),
-    ];
+    let scopes: [(&str, super::expr::ScopeValues); 2] =
+        [("city", None), (unit, Some((unit, &pipeline.counties)))];
     for (scope, by) in scopes {
         if by.is_some() && schema.get(unit).is_none() {
             continue;

@@ -57,13 +57,17 @@ fn sql_values(
     spec: &AggregateSpec,
     sql: &str,
     frame: &DataFrame,
-    scope: Option<(&str, &[String])>,
+    scope: super::expr::ScopeValues,
     period: Period,
 ) -> PolarsResult<Vec<f64>> {
     let rows = frame
         .clone()
         .lazy()
-        .filter(super::expr::all_hold(&spec.conditions, frame.schema(), period))
+        .filter(super::expr::all_hold(
+            &spec.conditions,
+            frame.schema(),
+            period,
+        ))
         .collect()?;
     let out = crate::pipeline::sql::run(sql, &rows, scope.map(|s| s.0), period)?;
     let Some((_, values)) = scope else {
@@ -94,7 +98,7 @@ fn sql_values(
 pub(crate) fn aggregate_values(
     spec: &AggregateSpec,
     frame: &DataFrame,
-    scope: Option<(&str, &[String])>,
+    scope: super::expr::ScopeValues,
     period: Period,
 ) -> PolarsResult<Vec<f64>> {
     match aggregate_expr(spec, frame.schema(), period) {
@@ -112,7 +116,11 @@ pub(crate) fn aggregate_values(
 
 /// The values a column scope takes: the units for the unit's column, else the column's
 /// vocabulary, else (a free-text column) the values present, sorted.
-pub fn scope_values(pipeline: &Pipeline, frame: &DataFrame, scope: &Scope) -> PolarsResult<Vec<String>> {
+pub fn scope_values(
+    pipeline: &Pipeline,
+    frame: &DataFrame,
+    scope: &Scope,
+) -> PolarsResult<Vec<String>> {
     let scope = match scope {
         Scope::City => return Ok(Vec::new()),
         Scope::Unit => return Ok(pipeline.counties.clone()),
@@ -136,7 +144,7 @@ pub fn scope_values(pipeline: &Pipeline, frame: &DataFrame, scope: &Scope) -> Po
         .unique(None, UniqueKeepStrategy::First)
         .sort([scope], SortMultipleOptions::default())
         .collect()?;
-    Ok(texts(present.column(scope)?)?)
+    texts(present.column(scope)?)
 }
 
 fn texts(c: &Column) -> PolarsResult<Vec<String>> {
@@ -154,7 +162,7 @@ struct Sums {
 fn sums(
     m: &Metric,
     frame: &DataFrame,
-    scope: Option<(&str, &[String])>,
+    scope: super::expr::ScopeValues,
     period: Period,
 ) -> PolarsResult<Sums> {
     let num = aggregate_values(&m.value, frame, scope, period)?;
@@ -165,9 +173,12 @@ fn sums(
     Ok(Sums { num, den })
 }
 
+/// (value, numerator, denominator) of one scope value.
+type Triple = (Option<f64>, Option<f64>, Option<f64>);
+
 /// (value, numerator, denominator) from a metric's sums: a ratio is None when its
 /// denominator is not positive.
-fn value_of(m: &Metric, num: f64, den: f64) -> (Option<f64>, Option<f64>, Option<f64>) {
+fn value_of(m: &Metric, num: f64, den: f64) -> Triple {
     match &m.denominator {
         None => (Some(num), None, None),
         Some(_) => {
@@ -185,13 +196,16 @@ fn scope_results(
     scope: &Scope,
     city: &Sums,
     period: Period,
-) -> PolarsResult<Vec<(Option<String>, (Option<f64>, Option<f64>, Option<f64>))>> {
+) -> PolarsResult<Vec<(Option<String>, Triple)>> {
     let Some(column) = scope.column(pipeline) else {
         return Ok(vec![(None, value_of(m, city.num[0], city.den[0]))]);
     };
     let values = scope_values(pipeline, frame, scope)?;
     if frame.schema().get(column).is_none() {
-        return Ok(values.into_iter().map(|v| (Some(v), (None, None, None))).collect());
+        return Ok(values
+            .into_iter()
+            .map(|v| (Some(v), (None, None, None)))
+            .collect());
     }
     let per = sums(m, frame, Some((column, &values)), period)?;
     let den_at_city = m.denominator_scope.get(scope) == Some(&Scope::City);
@@ -234,20 +248,19 @@ fn metric_value(
     m: &Metric,
     scope: &Scope,
     sv: Option<String>,
-    (value, numerator, denominator): (Option<f64>, Option<f64>, Option<f64>),
+    (value, numerator, denominator): Triple,
     period: Period,
 ) -> MetricValue {
     let target = pipeline.target(period.year, &m.id);
     let annual = match (scope, target) {
         (Scope::City, Some(tg)) => Some(tg.city),
-        (Scope::Unit, Some(tg)) => sv
-            .as_ref()
-            .and_then(|c| tg.county.get(c).copied())
-            .or(if m.progress == Progress::Level {
+        (Scope::Unit, Some(tg)) => sv.as_ref().and_then(|c| tg.county.get(c).copied()).or(
+            if m.progress == Progress::Level {
                 Some(tg.city)
             } else {
                 None
-            }),
+            },
+        ),
         _ => None,
     };
     let to_date = annual.map(|a| match m.progress {
@@ -319,7 +332,14 @@ pub fn change_metrics(
                     _ => None,
                 };
                 let sv = (*scope != Scope::City).then(|| v.scope_value.clone());
-                out.push(metric_value(pipeline, m, scope, sv, (growth, v.value, before), period));
+                out.push(metric_value(
+                    pipeline,
+                    m,
+                    scope,
+                    sv,
+                    (growth, v.value, before),
+                    period,
+                ));
             }
         }
     }

@@ -35,7 +35,9 @@ pub fn rank_counties(pipeline: &Pipeline, metrics: &[MetricValue]) -> Vec<Rankin
                 .iter()
                 .map(|t| {
                     let m = metrics.iter().find(|m| {
-                        m.id == t.metric && m.scope == pipeline.unit_column && &m.scope_value == county
+                        m.id == t.metric
+                            && m.scope == pipeline.unit_column
+                            && &m.scope_value == county
                     });
                     let value = m.and_then(|m| m.value);
                     let target_to_date = m.and_then(|m| m.target_to_date);

@@ -70,8 +70,20 @@ pub fn report_figures(
                         .returns
                         .iter()
                         .find(|rt| rt.table == *table || format!("{}_current", rt.table) == *table)
-                        .and_then(|rt| rt.identity.fallback.first().map(|&i| rt.columns[i].name.clone()));
-                    let rows = matching_rows(f, conditions, columns, sort.as_deref(), name.as_deref(), period)?;
+                        .and_then(|rt| {
+                            rt.identity
+                                .fallback
+                                .first()
+                                .map(|&i| rt.columns[i].name.clone())
+                        });
+                    let rows = matching_rows(
+                        f,
+                        conditions,
+                        columns,
+                        sort.as_deref(),
+                        name.as_deref(),
+                        period,
+                    )?;
                     out.rows.insert(t.id.clone(), rows);
                 }
             }
@@ -115,7 +127,10 @@ fn group_totals(
         aggregate,
         conditions: conditions.to_vec(),
     };
-    let (sum_spec, count_spec) = (spec(Aggregate::Sum(sum.to_string())), spec(Aggregate::Count));
+    let (sum_spec, count_spec) = (
+        spec(Aggregate::Sum(sum.to_string())),
+        spec(Aggregate::Count),
+    );
     // The vocabulary's values, then others present among the matching rows, sorted.
     let vocab: Vec<String> = pipeline
         .returns
@@ -141,10 +156,18 @@ fn group_totals(
         }
     }
     let by = Some((group, keys.as_slice()));
-    let values = |spec: &AggregateSpec, frame: &DataFrame, by| aggregate_values(spec, frame, by, period);
-    let nulls = frame.clone().lazy().filter(col(group).is_null()).collect()?;
+    let values =
+        |spec: &AggregateSpec, frame: &DataFrame, by| aggregate_values(spec, frame, by, period);
+    let nulls = frame
+        .clone()
+        .lazy()
+        .filter(col(group).is_null())
+        .collect()?;
     let mut g = GroupTotals {
-        counts: values(&count_spec, frame, by)?.into_iter().map(|n| n as u64).collect(),
+        counts: values(&count_spec, frame, by)?
+            .into_iter()
+            .map(|n| n as u64)
+            .collect(),
         sums: values(&sum_spec, frame, by)?,
         total_count: values(&count_spec, frame, None)?[0] as u64,
         total: values(&sum_spec, frame, None)?[0],
@@ -220,7 +243,9 @@ pub fn cross_totals(
     let agg = frame
         .clone()
         .lazy()
-        .filter(all_hold(conditions, schema, period).and(col(value).is_finite().fill_null(lit(false))))
+        .filter(
+            all_hold(conditions, schema, period).and(col(value).is_finite().fill_null(lit(false))),
+        )
         .group_by_stable([key(rows), key(columns)])
         .agg([col(value).sum().alias("__sum")])
         .collect()?;
@@ -229,7 +254,11 @@ pub fn cross_totals(
             .column(c)?
             .str()?
             .iter()
-            .map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string))
+            .map(|v| {
+                v.map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            })
             .collect())
     };
     let (rk, ck, v) = (text(rows)?, text(columns)?, numbers(&agg, "__sum")?);

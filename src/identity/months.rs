@@ -59,7 +59,10 @@ pub fn same_records(
                 continue;
             }
             if let (id, Some(pair)) = row_keys(rt, previous, &previous.rows[j]) {
-                by_pair.entry(pair).or_default().push((k.clone(), id.is_some()));
+                by_pair
+                    .entry(pair)
+                    .or_default()
+                    .push((k.clone(), id.is_some()));
             }
         }
         let mut more = Vec::new();

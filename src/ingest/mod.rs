@@ -6,6 +6,4 @@ mod read;
 
 pub use discover::{discover, Discovery, IgnoredFile, InputFile, EXTENSIONS};
 pub use limits::{LimitOverrides, ReadLimits};
-pub use read::{
-    format_number as format_number_public, read_file, Cell, ReadNote, Sheet, Workbook,
-};
+pub use read::{format_number as format_number_public, read_file, Cell, ReadNote, Sheet, Workbook};

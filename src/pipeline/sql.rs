@@ -10,7 +10,10 @@ use polars::prelude::*;
 /// The parameters an expression may use, and what they stand for.
 pub const PARAMETERS: [(&str, &str); 5] = [
     ("$year_start", "1 January of the period's year (a date)"),
-    ("$period_start", "the first day of the period's month (a date)"),
+    (
+        "$period_start",
+        "the first day of the period's month (a date)",
+    ),
     ("$period_end", "the last day of the period's month (a date)"),
     ("$year", "the period's year (a number)"),
     ("$month", "the period's month (a number)"),
@@ -46,15 +49,20 @@ fn dtype(kind: &ColumnKind) -> DataType {
 
 /// Runs the aggregate `expr` over `frame` registered as table `rows`: one value, or one per
 /// value of `by` (then the result has columns `__key` and `__value`).
-pub fn run(expr: &str, frame: &DataFrame, by: Option<&str>, period: Period) -> PolarsResult<DataFrame> {
+pub fn run(
+    expr: &str,
+    frame: &DataFrame,
+    by: Option<&str>,
+    period: Period,
+) -> PolarsResult<DataFrame> {
     let mut ctx = polars::sql::SQLContext::new();
     ctx.register("rows", frame.clone().lazy());
     let expr = bind(expr, period);
     let query = match by {
         None => format!("SELECT ({expr}) AS __value FROM rows"),
-        Some(c) => format!(
-            "SELECT \"{c}\" AS __key, ({expr}) AS __value FROM rows GROUP BY \"{c}\""
-        ),
+        Some(c) => {
+            format!("SELECT \"{c}\" AS __key, ({expr}) AS __value FROM rows GROUP BY \"{c}\"")
+        }
     };
     ctx.execute(&query)?.collect()
 }
@@ -62,7 +70,13 @@ pub fn run(expr: &str, frame: &DataFrame, by: Option<&str>, period: Period) -> P
 /// Checks an expression against a table's columns: unknown `$` parameters, then a run over an
 /// empty frame with those columns. The error says what is wrong, for the pipeline's key path.
 pub fn check(expr: &str, columns: &[(String, ColumnKind)]) -> Result<(), String> {
-    let bound = bind(expr, Period { year: 2000, month: 1 });
+    let bound = bind(
+        expr,
+        Period {
+            year: 2000,
+            month: 1,
+        },
+    );
     if let Some(i) = bound.find('$') {
         let name: String = bound[i..]
             .chars()
@@ -78,9 +92,17 @@ pub fn check(expr: &str, columns: &[(String, ColumnKind)]) -> Result<(), String>
         .map(|(name, kind)| Column::new_empty(name.as_str().into(), &dtype(kind)))
         .collect();
     let frame = DataFrame::new(0, empty).map_err(|e| e.to_string())?;
-    run(expr, &frame, None, Period { year: 2000, month: 1 })
-        .map(|_| ())
-        .map_err(|e| format!("the SQL expression does not run over the table's columns: {e}"))
+    run(
+        expr,
+        &frame,
+        None,
+        Period {
+            year: 2000,
+            month: 1,
+        },
+    )
+    .map(|_| ())
+    .map_err(|e| format!("the SQL expression does not run over the table's columns: {e}"))
 }
 
 #[cfg(test)]
@@ -89,7 +111,10 @@ mod tests {
 
     #[test]
     fn parameters_are_the_periods_bounds() {
-        let p = Period { year: 2025, month: 2 };
+        let p = Period {
+            year: 2025,
+            month: 2,
+        };
         assert_eq!(
             bind("x BETWEEN $year_start AND $period_end OR m = $month", p),
             "x BETWEEN CAST('2025-01-01' AS DATE) AND CAST('2025-02-28' AS DATE) OR m = 2"

@@ -95,7 +95,7 @@ pub fn report_kind(pipeline: &Pipeline, period: Period) -> (ReportKind, String) 
         return (ReportKind::Annual, format!("{t}（{}年度）", period.year));
     }
     if let Some(q) = r.and_then(|r| r.quarterly_title.clone()) {
-        if period.month % 3 == 0 {
+        if period.month.is_multiple_of(3) {
             return (ReportKind::Quarterly, format!("{q}{when}"));
         }
     }

@@ -511,7 +511,9 @@ fn laggards(h: &mut String, data: &ReportData, headline: &[&str]) {
             .result
             .metrics
             .iter()
-            .filter(|m| &m.id == id && m.scope == data.pipeline.unit_column && m.on_track == Some(false))
+            .filter(|m| {
+                &m.id == id && m.scope == data.pipeline.unit_column && m.on_track == Some(false)
+            })
             .map(|m| {
                 format!(
                     "{}（{} / {}）",

@@ -277,10 +277,10 @@ fn frame_cells(column: &polars::prelude::Column, money: bool) -> Vec<TableCell> 
             Ok(AnyValue::Float64(n)) => value_cell(&Value::Number(n)),
             Ok(AnyValue::Int64(n)) => TableCell::Int(n),
             Ok(AnyValue::Boolean(b)) => value_cell(&Value::Bool(b)),
-            Ok(AnyValue::Date(days)) => chrono::NaiveDate::from_num_days_from_ce_opt(
-                days + 719_163,
-            )
-            .map_or(TableCell::Empty, |d| value_cell(&Value::Date(d))),
+            Ok(AnyValue::Date(days)) => {
+                chrono::NaiveDate::from_num_days_from_ce_opt(days + 719_163)
+                    .map_or(TableCell::Empty, |d| value_cell(&Value::Date(d)))
+            }
             _ => TableCell::Empty,
         })
         .collect()

@@ -192,10 +192,13 @@ fn ms(t: Instant) -> f64 {
     (t.elapsed().as_secs_f64() * 1e6).round() / 1e3
 }
 
+/// A file read: its sha256, size and sheets, or why it could not be read.
+pub type Parsed = Result<(String, u64, Vec<SheetOutcome>), FileError>;
+
 /// Every file read: its outcome, whether it came from the cache.
 pub struct ReadFile {
     pub file: InputFile,
-    pub result: Result<(String, u64, Vec<SheetOutcome>), FileError>,
+    pub result: Parsed,
     pub cached: bool,
 }
 
@@ -358,7 +361,7 @@ pub(crate) fn read_and_normalise(
     f: &InputFile,
     pipeline: &Pipeline,
     limits: &ingest::ReadLimits,
-) -> (Result<(String, u64, Vec<SheetOutcome>), FileError>, u64, u64) {
+) -> (Parsed, u64, u64) {
     let t = Instant::now();
     let wb = isolate(f, || ingest::read_file(f, limits));
     let read_ns = t.elapsed().as_nanos() as u64;
@@ -371,12 +374,7 @@ pub(crate) fn read_and_normalise(
 }
 
 /// Stores a parse in the cache (a failure costs only speed next time: a warning).
-fn remember(
-    f: &InputFile,
-    result: &Result<(String, u64, Vec<SheetOutcome>), FileError>,
-    cache: Option<&cache::Cache>,
-    cache_key: &str,
-) {
+fn remember(f: &InputFile, result: &Parsed, cache: Option<&cache::Cache>, cache_key: &str) {
     if let (Ok((sha, bytes, sheets)), Some(cache)) = (result, cache) {
         let entry = cache::CachedFile {
             sha256: sha.clone(),
@@ -539,8 +537,9 @@ pub fn run_with(
             let metrics = match cached {
                 Some(m) => m,
                 None => {
-                    let m = state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed)?
-                        .metrics;
+                    let m =
+                        state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed)?
+                            .metrics;
                     if let Err(e) = history_cache.put(&key, &m) {
                         eprintln!("warning: could not write the history cache: {e}");
                     }

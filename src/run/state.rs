@@ -132,7 +132,7 @@ pub fn period_state(
             .0
             .get(&(rt.id.clone(), period.year))
             .unwrap_or(&empty);
-        let ct = identity::current_table(rt, &snaps, period, sha_by_file, &history);
+        let ct = identity::current_table(rt, &snaps, period, sha_by_file, history);
         conflicts.extend(ct.conflicts);
         if !rt.merge_columns {
             row_tables.push(ct.rows);

@@ -57,6 +57,12 @@ enum Answer {
     },
 }
 
+/// A worker's answer for one file, and whether the worker is still there.
+pub enum Outcome {
+    Answered(WorkerResult),
+    Gone(WorkerResult),
+}
+
 /// What reading one file in a worker gave, with the worker's own stage times.
 pub struct WorkerResult {
     pub result: Result<(String, u64, Vec<SheetOutcome>), FileError>,
@@ -237,7 +243,9 @@ impl Worker {
         };
         if let Err(e) = write_frame(&mut w.stdin, &hello) {
             w.stop();
-            return Err(WorkerError::NotReady(format!("could not send the pipeline: {e}")));
+            return Err(WorkerError::NotReady(format!(
+                "could not send the pipeline: {e}"
+            )));
         }
         match w.answers.recv_timeout(Duration::from_secs(60)) {
             Ok(Ok(Answer::Ready(Ok(hash)))) if hash == spec.pipeline.hash => Ok(w),
@@ -267,12 +275,15 @@ impl Worker {
     }
 
     fn stderr_text(&self) -> String {
-        self.stderr.lock().map(|s| s.trim().to_string()).unwrap_or_default()
+        self.stderr
+            .lock()
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
     }
 
-    /// Reads one file. `Err(result)` means this worker is gone (it died or was killed for
-    /// the file): the result names the file's limit or crash, and a new worker is needed.
-    pub fn read(&mut self, f: &InputFile, limits: &ReadLimits) -> Result<WorkerResult, WorkerResult> {
+    /// Reads one file. `Gone` means this worker died or was killed for the file: the result
+    /// names the file's limit or crash, and a new worker is needed.
+    pub fn read(&mut self, f: &InputFile, limits: &ReadLimits) -> Outcome {
         let job = Job {
             path: f.path.clone(),
             rel: f.rel.clone(),
@@ -299,7 +310,7 @@ impl Worker {
                 result,
                 read_ns,
                 normalise_ns,
-            })) => Ok(WorkerResult {
+            })) => Outcome::Answered(WorkerResult {
                 result: result.map_err(|(reason, detail)| FileError::Worker {
                     path: f.path.clone(),
                     reason,
@@ -310,7 +321,7 @@ impl Worker {
             }),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 self.stop();
-                Err(failed(FileError::Limit {
+                Outcome::Gone(failed(FileError::Limit {
                     path: f.path.clone(),
                     hit: LimitHit::Time {
                         seconds: limits.max_seconds,
@@ -325,7 +336,7 @@ impl Worker {
                     || said.contains("out of memory")
                     || said.contains("Cannot allocate memory");
                 if out_of_memory {
-                    Err(failed(FileError::Limit {
+                    Outcome::Gone(failed(FileError::Limit {
                         path: f.path.clone(),
                         hit: LimitHit::Memory {
                             max_mb: limits.max_memory_mb,
@@ -333,7 +344,7 @@ impl Worker {
                     }))
                 } else {
                     let last = said.lines().last().unwrap_or("").to_string();
-                    Err(failed(FileError::ReaderPanic {
+                    Outcome::Gone(failed(FileError::ReaderPanic {
                         path: f.path.clone(),
                         message: format!("the reading worker ended ({status}) {last}"),
                     }))
@@ -430,9 +441,9 @@ fn read_in_worker(
     }
     let w = worker.as_mut()?;
     let res = match w.read(f, &spec.limits) {
-        Ok(r) => r,
-        Err(r) => {
-            *worker = None; // it is gone; the next file starts a new one
+        Outcome::Answered(r) => r,
+        Outcome::Gone(r) => {
+            *worker = None; // the next file starts a new one
             r
         }
     };

@@ -37,7 +37,9 @@ pub fn partition_path(out: &Path, table: &str, period: Period) -> PathBuf {
 
 /// A frame column as an arrow-rs array (the dataset's five types: text, float, int, date,
 /// bool; any other integer type is written as Int64).
-fn arrow_column(c: &polars::prelude::Column) -> polars::prelude::PolarsResult<(DataType, ArrayRef)> {
+fn arrow_column(
+    c: &polars::prelude::Column,
+) -> polars::prelude::PolarsResult<(DataType, ArrayRef)> {
     use polars::prelude::DataType as P;
     Ok(match c.dtype() {
         P::String => {

@@ -580,7 +580,10 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
                 format!("no return writes table `{}`", c.table),
             );
         }
-        for (key, col) in [("stage_column", &c.stage_column), ("amount_column", &c.amount_column)] {
+        for (key, col) in [
+            ("stage_column", &c.stage_column),
+            ("amount_column", &c.amount_column),
+        ] {
             if let (Some(rt), Some(col)) = (rt, col) {
                 if rt.column_index(col).is_none() {
                     p.add(
@@ -856,6 +859,37 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `[limits]` over the defaults; every value must be positive.
+fn compile_limits(raw: Option<&super::raw::RawLimits>, p: &mut Problems) -> ReadLimits {
+    let Some(raw) = raw else {
+        return ReadLimits::default();
+    };
+    for (key, v) in [
+        ("limits.max_file_mb", raw.max_file_mb),
+        ("limits.max_inflated_mb", raw.max_inflated_mb),
+        ("limits.max_cells", raw.max_cells),
+        ("limits.max_memory_mb", raw.max_memory_mb),
+    ] {
+        if v == Some(0) {
+            p.add(key, "must be at least 1");
+        }
+    }
+    if let Some(s) = raw.max_seconds.filter(|s| !(*s > 0.0 && s.is_finite())) {
+        p.add(
+            "limits.max_seconds",
+            format!("`{s}` must be a positive number of seconds"),
+        );
+    }
+    LimitOverrides {
+        max_file_mb: raw.max_file_mb,
+        max_inflated_mb: raw.max_inflated_mb,
+        max_cells: raw.max_cells,
+        max_memory_mb: raw.max_memory_mb,
+        max_seconds: raw.max_seconds,
+    }
+    .apply(ReadLimits::default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -991,35 +1025,4 @@ mod tests {
         assert!(msg.contains("独角兽企业"), "{msg}");
         assert!(msg.contains("is_true/is_false need a bool column"), "{msg}");
     }
-}
-
-/// `[limits]` over the defaults; every value must be positive.
-fn compile_limits(raw: Option<&super::raw::RawLimits>, p: &mut Problems) -> ReadLimits {
-    let Some(raw) = raw else {
-        return ReadLimits::default();
-    };
-    for (key, v) in [
-        ("limits.max_file_mb", raw.max_file_mb),
-        ("limits.max_inflated_mb", raw.max_inflated_mb),
-        ("limits.max_cells", raw.max_cells),
-        ("limits.max_memory_mb", raw.max_memory_mb),
-    ] {
-        if v == Some(0) {
-            p.add(key, "must be at least 1");
-        }
-    }
-    if let Some(s) = raw.max_seconds.filter(|s| !(*s > 0.0 && s.is_finite())) {
-        p.add(
-            "limits.max_seconds",
-            format!("`{s}` must be a positive number of seconds"),
-        );
-    }
-    LimitOverrides {
-        max_file_mb: raw.max_file_mb,
-        max_inflated_mb: raw.max_inflated_mb,
-        max_cells: raw.max_cells,
-        max_memory_mb: raw.max_memory_mb,
-        max_seconds: raw.max_seconds,
-    }
-    .apply(ReadLimits::default())
 }

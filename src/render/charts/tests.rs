@@ -1,7 +1,7 @@
 use super::*;
+use crate::record::Value;
 use crate::table::Table;
 use std::collections::BTreeMap;
-use crate::record::Value;
 use std::sync::Mutex;
 
 /// How many distinct colours (up to 64) each PNG written in this test process has.
