@@ -93,6 +93,8 @@ pub struct RunOutcome {
     /// Things the user must hear about this period that are not a filer's problem (English,
     /// with the Chinese words that matter), e.g. a year without targets in the pipeline file.
     pub warnings: Vec<String>,
+    /// The period's manifest.json.
+    pub manifest: Manifest,
 }
 
 impl RunOutcome {
@@ -594,6 +596,12 @@ pub fn run_with(
         results.push(r);
     }
     bar.finish_and_clear();
+    // Every manifest carries the whole run's timings (its total included).
+    timings.total_ms = ms(total);
+    for r in &mut results {
+        r.manifest.timings = timings.clone();
+        store::write_json(&r.report_dir.join("manifest.json"), &r.manifest)?;
+    }
     let t = Instant::now();
     staging.commit()?;
     timings.store_ms += ms(t);
@@ -968,6 +976,7 @@ fn write_period(
         timings: timings.clone(),
         rendered: rendered.clone(),
     };
+    // The manifest is written again with the run's final timings before the commit.
     store::write_json(&report_dir.join("manifest.json"), &manifest)?;
     store::write_json(&report_dir.join("metrics.json"), &metrics_json)?;
 
@@ -986,6 +995,7 @@ fn write_period(
         rendered,
         ignored: discovery.ignored.clone(),
         warnings: period_warnings(pipeline, period),
+        manifest,
     })
 }
 
