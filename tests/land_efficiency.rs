@@ -184,7 +184,9 @@ fn check(
         // The grade follows the engine's value (the truth's may differ in its last digit).
         let want_grade = value.map(|v| grade(bands, v));
         if g != want_grade {
-            failures.push(format!("{name}: grade {g:?}, want {want_grade:?} ({value:?})"));
+            failures.push(format!(
+                "{name}: grade {g:?}, want {want_grade:?} ({value:?})"
+            ));
         }
         if in_table.get(&name) != Some(&g) {
             failures.push(format!(
@@ -239,9 +241,9 @@ fn every_county_gets_the_grade_of_its_tax_per_mu() {
         }
     }
 
-    // Thresholds between the counties' values: the highest gets A, the next B, the third C
-    // (a band from just above the fourth), the fourth C exactly at its own value (bands are
-    // inclusive), every lower one D; a county without a value still has no grade.
+    // Thresholds between the counties' values: the highest gets A, the next B, the third and
+    // the fourth C (the band starts at the fourth's own value, as metrics.json prints it:
+    // bands are inclusive), every lower one D; a county without a value still has no grade.
     let mut values: Vec<(f64, String)> = found
         .iter()
         .filter_map(|(c, (v, _))| v.map(|v| (v, c.clone())))

@@ -43,7 +43,8 @@ fn the_embedded_default_is_pipelines_jiangmen_toml() {
 
 #[test]
 fn the_land_efficiency_file_grades_its_tax_per_mu() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/jiangmen-land-efficiency.toml");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/jiangmen-land-efficiency.toml");
     let p = zhaoshang::pipeline::Pipeline::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let m = p
         .metrics
@@ -51,18 +52,24 @@ fn the_land_efficiency_file_grades_its_tax_per_mu() {
         .find(|m| m.id == "tax_per_mu_wan")
         .expect("tax_per_mu_wan");
     assert!(m.denominator.is_some(), "a ratio metric");
-    let grades: Vec<(&str, Option<f64>)> = m
-        .grades
-        .iter()
-        .map(|g| (g.grade.as_str(), g.min))
-        .collect();
+    let grades: Vec<(&str, Option<f64>)> =
+        m.grades.iter().map(|g| (g.grade.as_str(), g.min)).collect();
     assert_eq!(
         grades,
-        [("A", Some(30.0)), ("B", Some(20.0)), ("C", Some(10.0)), ("D", None)]
+        [
+            ("A", Some(30.0)),
+            ("B", Some(20.0)),
+            ("C", Some(10.0)),
+            ("D", None)
+        ]
     );
     let g = |v: Option<f64>| m.grade_of(v);
     assert_eq!(g(Some(31.0)).as_deref(), Some("A"));
-    assert_eq!(g(Some(30.0)).as_deref(), Some("A"), "a band includes its min");
+    assert_eq!(
+        g(Some(30.0)).as_deref(),
+        Some("A"),
+        "a band includes its min"
+    );
     assert_eq!(g(Some(29.999)).as_deref(), Some("B"));
     assert_eq!(g(Some(10.0)).as_deref(), Some("C"));
     assert_eq!(g(Some(9.9)).as_deref(), Some("D"));
@@ -75,11 +82,15 @@ fn the_land_efficiency_file_grades_its_tax_per_mu() {
 
 #[test]
 fn grades_mistakes_are_reported_with_their_key_paths() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/jiangmen-land-efficiency.toml");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/jiangmen-land-efficiency.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let line = "grades = [{ grade = \"A\", min = 30.0 }, { grade = \"B\", min = 20.0 }, { grade = \"C\", min = 10.0 }, { grade = \"D\" }]";
     assert!(text.contains(line));
-    let index = text[..text.find(line).unwrap()].matches("[[metrics]]").count() - 1;
+    let index = text[..text.find(line).unwrap()]
+        .matches("[[metrics]]")
+        .count()
+        - 1;
     for (bad, want) in [
         // B's min above A's: not descending.
         (
@@ -120,7 +131,10 @@ fn grades_mistakes_are_reported_with_their_key_paths() {
     // An unknown key inside a band is an error too.
     let err = zhaoshang::pipeline::Pipeline::from_text(
         "t.toml",
-        &text.replace(line, "grades = [{ grade = \"A\", above = 30.0 }, { grade = \"D\" }]"),
+        &text.replace(
+            line,
+            "grades = [{ grade = \"A\", above = 30.0 }, { grade = \"D\" }]",
+        ),
     )
     .expect_err("unknown key");
     assert!(format!("{err:?}").contains("above"), "{err:?}");

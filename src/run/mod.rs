@@ -9,8 +9,8 @@ pub mod state;
 pub mod worker;
 
 pub use outputs::{
-    InputManifest, Manifest, MetricsJson, SheetManifest, Timings, UnreadableFile, GRADE_COLUMN, METRIC_COLUMNS,
-    REJECT_COLUMNS,
+    InputManifest, Manifest, MetricsJson, SheetManifest, Timings, UnreadableFile, GRADE_COLUMN,
+    METRIC_COLUMNS, REJECT_COLUMNS,
 };
 
 use crate::assess::{self, MetricValue};
