@@ -333,6 +333,7 @@ pub fn indicator_metrics(report: &IndicatorReport) -> Vec<MetricValue> {
             on_track: r.met,
             numerator: None,
             denominator: None,
+            grade: None,
         })
         .collect()
 }

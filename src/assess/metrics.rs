@@ -24,6 +24,9 @@ pub struct MetricValue {
     pub numerator: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub denominator: Option<f64>,
+    /// For a graded metric (`grades` in the pipeline): the band the value falls in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
 }
 
 /// The expression of an aggregate over the rows that meet its conditions: the sum of a
@@ -288,6 +291,7 @@ fn metric_value(
         on_track,
         numerator,
         denominator,
+        grade: m.grade_of(value),
     }
 }
 
@@ -346,10 +350,11 @@ pub fn change_metrics(
     out
 }
 
-/// A metric value as a table row (the `metrics` Parquet table).
-pub fn metric_row(m: &MetricValue, period: Period) -> Vec<Value> {
+/// A metric value as a table row (the `metrics` Parquet table); with `graded` (some metric of
+/// the pipeline declares `grades`) the row ends with the value's grade.
+pub fn metric_row(m: &MetricValue, period: Period, graded: bool) -> Vec<Value> {
     let num = |v: Option<f64>| v.map(Value::Number).unwrap_or(Value::Null);
-    vec![
+    let mut row = vec![
         Value::Text(period.to_string()),
         Value::Text(m.id.clone()),
         Value::Text(m.name.clone()),
@@ -361,5 +366,9 @@ pub fn metric_row(m: &MetricValue, period: Period) -> Vec<Value> {
         num(m.target_to_date),
         num(m.completion),
         m.on_track.map(Value::Bool).unwrap_or(Value::Null),
-    ]
+    ];
+    if graded {
+        row.push(m.grade.clone().map(Value::Text).unwrap_or(Value::Null));
+    }
+    row
 }

@@ -696,6 +696,29 @@ pub struct Metric {
     /// The growth of another metric against an earlier period, instead of an aggregate (then
     /// `value` is the compared metric's, not computed again).
     pub change_of: Option<ChangeOf>,
+    /// Graded bands, highest first (empty: the metric is not graded).
+    pub grades: Vec<Grade>,
+}
+
+/// One graded band of a metric: values ≥ `min` (the last band: every other value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grade {
+    pub grade: String,
+    pub min: Option<f64>,
+}
+
+impl Metric {
+    /// The grade of `value`: the first band whose `min` it reaches, else the last band (no
+    /// `min`); None when the metric is not graded or has no value.
+    pub fn grade_of(&self, value: Option<f64>) -> Option<String> {
+        let v = value.filter(|v| v.is_finite())?;
+        // Up to rounding, as `on_track`: a sum printed 20 that polars gives as 19.999999999999996
+        // reaches a band starting at 20.
+        self.grades
+            .iter()
+            .find(|g| g.min.is_none_or(|min| v >= min - 1e-9 * min.abs().max(1.0)))
+            .map(|g| g.grade.clone())
+    }
 }
 
 /// `change_of`: which metric, against which earlier period.

@@ -541,6 +541,28 @@ pub struct RawMetric {
     pub progress: String,
     /// city, county, chain.
     pub scopes: Vec<String>,
+    /// Graded bands of the value (评价等级), highest first: a value gets the grade of the first
+    /// band whose `min` it reaches (value ≥ min); the last band has no `min` and takes every
+    /// other value; no value (e.g. a ratio without denominator) gets no grade. The grade is
+    /// `grade` in metrics.json (and a `grade` column of the `metrics` table when any metric of
+    /// the pipeline is graded). `min` must fall from band to band and grades must differ.
+    /// Example:
+    ///
+    /// ```toml
+    /// grades = [{ grade = "A", min = 30.0 }, { grade = "B", min = 20.0 }, { grade = "C", min = 10.0 }, { grade = "D" }]
+    /// ```
+    #[serde(default)]
+    pub grades: Vec<RawGrade>,
+}
+
+/// One band of [`RawMetric::grades`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrade {
+    /// The grade's name (e.g. `A`, `优秀`).
+    pub grade: String,
+    /// The least value of the band (inclusive); omitted on the last band only.
+    pub min: Option<f64>,
 }
 
 /// See [`RawMetric::change_of`].

@@ -9,8 +9,8 @@ pub mod state;
 pub mod worker;
 
 pub use outputs::{
-    InputManifest, Manifest, MetricsJson, SheetManifest, Timings, UnreadableFile, METRIC_COLUMNS,
-    REJECT_COLUMNS,
+    InputManifest, Manifest, MetricsJson, SheetManifest, Timings, UnreadableFile, GRADE_COLUMN,
+    METRIC_COLUMNS, REJECT_COLUMNS,
 };
 
 use crate::assess::{self, MetricValue};
@@ -888,19 +888,22 @@ fn write_period(
         store::write_frame(stage_root, published, frame, &meta)?;
     }
     store::write_table(stage_root, &outputs::rejects_table(&issues, period), &meta)?;
-    let mut mt = Table::new(
-        "metrics",
-        METRIC_COLUMNS
-            .iter()
-            .map(|(n, d)| (n.to_string(), *d))
-            .collect(),
-    );
+    // A `grade` column only when some metric is graded: the other pipelines' table is unchanged.
+    let graded = pipeline.metrics.iter().any(|m| !m.grades.is_empty());
+    let mut columns: Vec<(String, crate::table::DType)> = METRIC_COLUMNS
+        .iter()
+        .map(|(n, d)| (n.to_string(), *d))
+        .collect();
+    if graded {
+        columns.push((GRADE_COLUMN.0.to_string(), GRADE_COLUMN.1));
+    }
+    let mut mt = Table::new("metrics", columns);
     for m in &state.metrics {
-        mt.push(assess::metric_row(m, period));
+        mt.push(assess::metric_row(m, period, graded));
     }
     if let Some(ind) = &state.indicators {
         for m in assess::indicator_metrics(ind) {
-            mt.push(assess::metric_row(&m, period));
+            mt.push(assess::metric_row(&m, period, graded));
         }
     }
     store::write_table(stage_root, &mt, &meta)?;

@@ -137,6 +137,9 @@ pub const METRIC_COLUMNS: [(&str, DType); 11] = [
     ("on_track", DType::Bool),
 ];
 
+/// The `metrics` table's last column when some metric of the pipeline declares `grades`.
+pub const GRADE_COLUMN: (&str, DType) = ("grade", DType::Text);
+
 pub const REJECT_COLUMNS: [(&str, DType); 11] = [
     ("period", DType::Text),
     ("filer", DType::Text),

@@ -48,6 +48,56 @@ fn expand(form: &str, name: &str, short: &str) -> String {
 
 use crate::ingest::{LimitOverrides, ReadLimits};
 
+/// A metric's `grades`: every band but the last has a `min`, falling from band to band (a
+/// number, not NaN), the last has none, and no grade is named twice.
+fn compile_grades(p: &mut Problems, path: &str, raw: &[RawGrade]) -> Vec<Grade> {
+    let last = raw.len().saturating_sub(1);
+    let mut previous: Option<f64> = None;
+    for (k, g) in raw.iter().enumerate() {
+        let at = format!("{path}.grades[{k}]");
+        if g.grade.trim().is_empty() {
+            p.add(format!("{at}.grade"), "is empty");
+        }
+        if raw[..k].iter().any(|x| x.grade == g.grade) {
+            p.add(
+                format!("{at}.grade"),
+                format!("grade `{}` is given twice", g.grade),
+            );
+        }
+        match (g.min, k == last) {
+            (Some(_), true) => p.add(
+                format!("{at}.min"),
+                "the last band takes every other value: give it no `min`",
+            ),
+            (None, false) => p.add(
+                format!("{at}.min"),
+                "is required on every band but the last",
+            ),
+            (Some(min), false) if !min.is_finite() => {
+                p.add(format!("{at}.min"), format!("`{min}` is not a number"))
+            }
+            (Some(min), false) => {
+                if let Some(before) = previous.filter(|b| min >= *b) {
+                    p.add(
+                        format!("{at}.min"),
+                        format!(
+                            "{min} is not below the band before ({before}): bands go from the highest `min` down"
+                        ),
+                    );
+                }
+                previous = Some(min);
+            }
+            (None, true) => {}
+        }
+    }
+    raw.iter()
+        .map(|g| Grade {
+            grade: g.grade.clone(),
+            min: g.min,
+        })
+        .collect()
+}
+
 pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, Vec<ConfigProblem>> {
     let mut p = Problems(Vec::new());
     let hash = hex(&Sha256::digest(text.as_bytes()));
@@ -440,6 +490,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
                 ),
             }
         }
+        let grades = compile_grades(&mut p, &path, &m.grades);
         metrics.push(Metric {
             id: m.id.clone(),
             name: m.name.clone(),
@@ -451,6 +502,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
             progress,
             scopes,
             change_of,
+            grades,
         });
     }
 

@@ -186,6 +186,7 @@ fn metric(id: &str, scope: &str, sv: &str, value: Option<f64>, target: Option<f6
         on_track: value.zip(target).map(|(v, t)| v >= t / 2.0),
         numerator: None,
         denominator: None,
+        grade: None,
     }
 }
 
