@@ -450,8 +450,13 @@ fn print_summary(pipeline: &Pipeline, o: &RunOutcome) {
             Some(false) => "behind",
             None => "",
         };
+        let grade = mv
+            .grade
+            .as_ref()
+            .map(|g| format!("  grade {g}"))
+            .unwrap_or_default();
         println!(
-            "  {:<28} {:>10} {}  target {} (to date {})  {}",
+            "  {:<28} {:>10} {}  target {} (to date {})  {}{grade}",
             mv.name,
             fmt_opt(mv.value),
             mv.unit,
