@@ -194,6 +194,10 @@ pub struct SynthArgs {
     /// clerks really fill them; expected.json then also lists every skipped row).
     #[arg(long, value_enum, default_value_t = SynthStyleArg::Plain)]
     pub style: SynthStyleArg,
+    /// The roles of the generated returns (a TOML file with a [synth] table). Default: the
+    /// committed roles file of the pipeline's id (fixtures/synth/<id>.toml, built in).
+    #[arg(long, value_name = "FILE")]
+    pub roles: Option<PathBuf>,
     /// With `--style bulk`: the number of ledger rows of the one month written.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub rows: u64,

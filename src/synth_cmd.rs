@@ -245,6 +245,22 @@ pub fn run(args: SynthArgs) -> anyhow::Result<i32> {
         Some(p) => Pipeline::load(p)?,
         None => Pipeline::embedded_default()?,
     };
+    // The roles of the generated returns: `--roles FILE`, else the committed roles file of the
+    // pipeline's id.
+    let pipeline = match &args.roles {
+        Some(path) => {
+            let text = fs_err::read_to_string(path)?;
+            pipeline.with_roles(&path.display().to_string(), &text)?
+        }
+        None => match pipeline.embedded_roles() {
+            Some((source, text)) => pipeline.with_roles(&source, text)?,
+            None => anyhow::bail!(
+                "no roles for pipeline `{}` (id `{}`): pass --roles FILE (a TOML file with a [synth] table, as fixtures/synth/*.toml)",
+                pipeline.source,
+                pipeline.id
+            ),
+        },
+    };
     let kind = pipeline
         .synth
         .as_ref()

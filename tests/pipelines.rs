@@ -139,3 +139,44 @@ fn grades_mistakes_are_reported_with_their_key_paths() {
     .expect_err("unknown key");
     assert!(format!("{err:?}").contains("above"), "{err:?}");
 }
+
+/// The roles of generated fixtures are not in the production pipeline files (a `[synth]` table
+/// there is an unknown key); each committed pipeline has its roles file in fixtures/synth/,
+/// built into the binary, and the roles check against the pipeline.
+#[test]
+fn every_pipeline_has_its_roles_file_outside_the_pipeline() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for e in std::fs::read_dir(root.join("pipelines")).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("\n[synth]"),
+            "{} still has [synth]",
+            path.display()
+        );
+        let p = zhaoshang::pipeline::Pipeline::load(&path).unwrap();
+        let (source, roles) = p
+            .embedded_roles()
+            .unwrap_or_else(|| panic!("no roles file for `{}`", p.id));
+        let on_disk =
+            std::fs::read_to_string(root.join(format!("fixtures/synth/{}.toml", p.id))).unwrap();
+        assert_eq!(roles, on_disk, "{source} is the file on disk");
+        let with = p
+            .with_roles(&source, roles)
+            .unwrap_or_else(|e| panic!("{source}: {e}"));
+        assert!(with.synth.is_some());
+        n += 1;
+    }
+    assert_eq!(n, zhaoshang::pipeline::EMBEDDED_ROLES.len());
+    // A pipeline file that still carries [synth] is refused by name.
+    let text = format!(
+        "{}\n[synth]\nkind = \"ledger\"\n",
+        zhaoshang::pipeline::EMBEDDED_DEFAULT.1
+    );
+    let e = zhaoshang::pipeline::Pipeline::from_text("old.toml", &text).unwrap_err();
+    assert!(format!("{e:?}").contains("synth"), "{e:?}");
+}

@@ -7,7 +7,7 @@ mod compile;
 pub mod raw;
 pub mod sql;
 
-pub use compile::{compile, condition_column, hex as hex_digest, ConfigProblem};
+pub use compile::{check_roles, compile, condition_column, hex as hex_digest, ConfigProblem};
 
 use crate::error::PipelineError;
 use chrono::NaiveDate;
@@ -19,6 +19,27 @@ pub const EMBEDDED_DEFAULT: (&str, &str) = (
     "pipelines/jiangmen.toml",
     include_str!("../../pipelines/jiangmen.toml"),
 );
+
+/// The roles files of the committed pipelines (`fixtures/synth/`), by pipeline id: what
+/// `zhaoshang synth` uses when `--roles` is not given.
+pub const EMBEDDED_ROLES: [(&str, &str); 4] = [
+    (
+        "jiangmen",
+        include_str!("../../fixtures/synth/jiangmen.toml"),
+    ),
+    (
+        "zhenjiang-tech",
+        include_str!("../../fixtures/synth/zhenjiang-tech.toml"),
+    ),
+    (
+        "jiangmen-innovation-city",
+        include_str!("../../fixtures/synth/jiangmen-innovation-city.toml"),
+    ),
+    (
+        "jiangmen-land-efficiency",
+        include_str!("../../fixtures/synth/jiangmen-land-efficiency.toml"),
+    ),
+];
 
 /// A validated pipeline.
 #[derive(Debug, Clone)]
@@ -200,6 +221,32 @@ impl Pipeline {
             file: source.to_string(),
             problems,
         })
+    }
+
+    /// The pipeline with the roles of generated fixtures from a roles file's text (checked
+    /// against the pipeline: every problem with its key path).
+    pub fn with_roles(mut self, source: &str, text: &str) -> Result<Pipeline, PipelineError> {
+        let raw: raw::RawRoles = toml::from_str(text).map_err(|e| PipelineError::Parse {
+            file: source.to_string(),
+            source: Box::new(e),
+        })?;
+        let problems = check_roles(&self, &raw.synth);
+        if !problems.is_empty() {
+            return Err(PipelineError::Invalid {
+                file: source.to_string(),
+                problems,
+            });
+        }
+        self.synth = Some(raw.synth);
+        Ok(self)
+    }
+
+    /// The committed roles file for this pipeline's id, if any (`fixtures/synth/<id>.toml`).
+    pub fn embedded_roles(&self) -> Option<(String, &'static str)> {
+        EMBEDDED_ROLES
+            .iter()
+            .find(|(id, _)| *id == self.id)
+            .map(|(id, text)| (format!("embedded:fixtures/synth/{id}.toml"), *text))
     }
 
     /// Finds the canonical filer for a spelling (exact alias match after compaction).

@@ -30,8 +30,6 @@ pub struct RawPipeline {
     pub funnel: Option<RawFunnel>,
     /// What changed since last month (the `changes` table and the bulletin's list).
     pub changes: Option<RawChanges>,
-    /// Roles of the bureaus in generated fixtures (`zhaoshang synth`).
-    pub synth: Option<RawSynth>,
     /// What the centre reads: titles, headline metrics, charts and ranked tables.
     pub report: Option<RawReport>,
     /// A reference-list scorecard (e.g. 创新型城市考核指标): which return carries the values of
@@ -207,6 +205,15 @@ pub struct RawReportTable {
 /// `kind = "ledger"` (default): project ledger + talent return (keys `ledger_return` …
 /// `big_filter`). `kind = "registers"`: one row per event and one per enterprise (keys
 /// `event_return`, `enterprise_return`, `bureau` and the four `*_metric` ids).
+/// A roles file (`fixtures/synth/<pipeline id>.toml`): the `[synth]` roles of the fixtures
+/// `zhaoshang synth` writes for a pipeline. Not part of the pipeline file: who plays which part
+/// in generated returns is no policy.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoles {
+    pub synth: RawSynth,
+}
+
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawSynth {

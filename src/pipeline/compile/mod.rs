@@ -656,108 +656,6 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         .report
         .as_ref()
         .map(|r| compile_report(&mut p, r, &metrics, &returns, &filters));
-    if let Some(s) = &raw.synth {
-        let kind = s.kind.as_deref().unwrap_or("ledger");
-        let (return_keys, bureau_keys, filter_keys, metric_keys): (
-            Vec<(&str, &Option<String>)>,
-            Vec<(&str, &Option<String>)>,
-            Vec<(&str, &Option<String>)>,
-            Vec<(&str, &Option<String>)>,
-        ) = match kind {
-            "ledger" => (
-                vec![
-                    ("ledger_return", &s.ledger_return),
-                    ("talent_return", &s.talent_return),
-                ],
-                vec![
-                    ("ledger_bureau", &s.ledger_bureau),
-                    ("talent_bureau", &s.talent_bureau),
-                    ("housing_bureau", &s.housing_bureau),
-                ],
-                vec![
-                    ("manufacturing_filter", &s.manufacturing_filter),
-                    ("big_filter", &s.big_filter),
-                ],
-                vec![],
-            ),
-            "registers" => (
-                vec![
-                    ("event_return", &s.event_return),
-                    ("enterprise_return", &s.enterprise_return),
-                ],
-                vec![("bureau", &s.bureau)],
-                vec![],
-                vec![
-                    ("events_metric", &s.events_metric),
-                    ("enterprises_metric", &s.enterprises_metric),
-                    ("in_park_metric", &s.in_park_metric),
-                    ("in_incubator_metric", &s.in_incubator_metric),
-                ],
-            ),
-            "indicators" => {
-                if scorecard.is_none() {
-                    p.add(
-                        "synth.kind",
-                        "kind `indicators` needs [scorecard] and [[indicators]]",
-                    );
-                }
-                (vec![], vec![], vec![], vec![])
-            }
-            other => {
-                p.add(
-                    "synth.kind",
-                    format!("`{other}` is not \"ledger\", \"registers\" or \"indicators\""),
-                );
-                (vec![], vec![], vec![], vec![])
-            }
-        };
-        let need = |p: &mut Problems, key: &str, v: &Option<String>| -> Option<String> {
-            if v.is_none() {
-                p.add(
-                    format!("synth.{key}"),
-                    format!("is required for kind `{kind}`"),
-                );
-            }
-            v.clone()
-        };
-        for (key, v) in return_keys {
-            if let Some(rid) = need(&mut p, key, v) {
-                if !returns.iter().any(|r| r.id == rid) {
-                    p.add(format!("synth.{key}"), format!("no return type `{rid}`"));
-                }
-            }
-        }
-        for (key, v) in bureau_keys {
-            if let Some(b) = need(&mut p, key, v) {
-                if !filers
-                    .iter()
-                    .any(|f| f.name == b && f.kind == FilerKind::Bureau)
-                {
-                    p.add(
-                        format!("synth.{key}"),
-                        format!("`{b}` is not one of reference.bureaus"),
-                    );
-                }
-            }
-        }
-        for (key, v) in filter_keys {
-            if let Some(f) = need(&mut p, key, v) {
-                if !filters.contains_key(&f) {
-                    p.add(
-                        format!("synth.{key}"),
-                        format!("no filter `{f}` in [filters]"),
-                    );
-                }
-            }
-        }
-        for (key, v) in metric_keys {
-            if let Some(m) = need(&mut p, key, v) {
-                if !metrics.iter().any(|x| x.id == m) {
-                    p.add(format!("synth.{key}"), format!("no metric `{m}`"));
-                }
-            }
-        }
-    }
     let limits = compile_limits(raw.limits.as_ref(), &mut p);
     if !p.0.is_empty() {
         return Err(p.0);
@@ -785,7 +683,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
         ranking,
         funnel,
         changes,
-        synth: raw.synth,
+        synth: None,
         report,
         scorecard,
     })
@@ -940,6 +838,114 @@ fn compile_limits(raw: Option<&super::raw::RawLimits>, p: &mut Problems) -> Read
         max_seconds: raw.max_seconds,
     }
     .apply(ReadLimits::default())
+}
+
+/// Checks the roles of generated fixtures (a roles file's `[synth]`, see
+/// `fixtures/synth/`) against a compiled pipeline: every problem, with its key path.
+pub fn check_roles(pipeline: &Pipeline, s: &RawSynth) -> Vec<ConfigProblem> {
+    let mut p = Problems(Vec::new());
+    let kind = s.kind.as_deref().unwrap_or("ledger");
+    let (return_keys, bureau_keys, filter_keys, metric_keys): (
+        Vec<(&str, &Option<String>)>,
+        Vec<(&str, &Option<String>)>,
+        Vec<(&str, &Option<String>)>,
+        Vec<(&str, &Option<String>)>,
+    ) = match kind {
+        "ledger" => (
+            vec![
+                ("ledger_return", &s.ledger_return),
+                ("talent_return", &s.talent_return),
+            ],
+            vec![
+                ("ledger_bureau", &s.ledger_bureau),
+                ("talent_bureau", &s.talent_bureau),
+                ("housing_bureau", &s.housing_bureau),
+            ],
+            vec![
+                ("manufacturing_filter", &s.manufacturing_filter),
+                ("big_filter", &s.big_filter),
+            ],
+            vec![],
+        ),
+        "registers" => (
+            vec![
+                ("event_return", &s.event_return),
+                ("enterprise_return", &s.enterprise_return),
+            ],
+            vec![("bureau", &s.bureau)],
+            vec![],
+            vec![
+                ("events_metric", &s.events_metric),
+                ("enterprises_metric", &s.enterprises_metric),
+                ("in_park_metric", &s.in_park_metric),
+                ("in_incubator_metric", &s.in_incubator_metric),
+            ],
+        ),
+        "indicators" => {
+            if pipeline.scorecard.is_none() {
+                p.add(
+                    "synth.kind",
+                    "kind `indicators` needs [scorecard] and [[indicators]]",
+                );
+            }
+            (vec![], vec![], vec![], vec![])
+        }
+        other => {
+            p.add(
+                "synth.kind",
+                format!("`{other}` is not \"ledger\", \"registers\" or \"indicators\""),
+            );
+            (vec![], vec![], vec![], vec![])
+        }
+    };
+    let need = |p: &mut Problems, key: &str, v: &Option<String>| -> Option<String> {
+        if v.is_none() {
+            p.add(
+                format!("synth.{key}"),
+                format!("is required for kind `{kind}`"),
+            );
+        }
+        v.clone()
+    };
+    for (key, v) in return_keys {
+        if let Some(rid) = need(&mut p, key, v) {
+            if pipeline.return_type(&rid).is_none() {
+                p.add(format!("synth.{key}"), format!("no return type `{rid}`"));
+            }
+        }
+    }
+    for (key, v) in bureau_keys {
+        if let Some(b) = need(&mut p, key, v) {
+            if !pipeline
+                .filers
+                .iter()
+                .any(|f| f.name == b && f.kind == FilerKind::Bureau)
+            {
+                p.add(
+                    format!("synth.{key}"),
+                    format!("`{b}` is not one of reference.bureaus"),
+                );
+            }
+        }
+    }
+    for (key, v) in filter_keys {
+        if let Some(f) = need(&mut p, key, v) {
+            if !pipeline.filters.contains_key(&f) {
+                p.add(
+                    format!("synth.{key}"),
+                    format!("no filter `{f}` in [filters]"),
+                );
+            }
+        }
+    }
+    for (key, v) in metric_keys {
+        if let Some(m) = need(&mut p, key, v) {
+            if !pipeline.metrics.iter().any(|x| x.id == m) {
+                p.add(format!("synth.{key}"), format!("no metric `{m}`"));
+            }
+        }
+    }
+    p.0
 }
 
 #[cfg(test)]
