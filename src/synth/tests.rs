@@ -6,9 +6,12 @@ use super::*;
 use calamine::{open_workbook_auto, Data, Reader};
 use serde_json::Value;
 
-/// The generator's reference data as `zhaoshang synth` builds it from the default pipeline.
+/// The generator's reference data as `zhaoshang synth` builds it from the default pipeline and
+/// its committed roles file.
 pub(crate) fn jiangmen() -> SynthReference {
     let p = crate::pipeline::Pipeline::embedded_default().expect("default pipeline");
+    let (source, roles) = p.embedded_roles().expect("jiangmen's roles file");
+    let p = p.with_roles(&source, roles).expect("roles");
     crate::synth_cmd::reference(&p).expect("synth reference")
 }
 
