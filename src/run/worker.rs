@@ -115,6 +115,19 @@ pub fn serve() -> i32 {
         };
         let (result, read_ns, normalise_ns) =
             super::read_and_normalise(&file, &pipeline, &hello.limits);
+        // Under the cap, running out of memory can also surface as a caught panic (a thread
+        // that could not be spawned, an I/O call told ENOMEM): that is the limit, not a crash.
+        let result = match result {
+            Err(FileError::ReaderPanic { path, message }) if says_out_of_memory(&message) => {
+                Err(FileError::Limit {
+                    path,
+                    hit: LimitHit::Memory {
+                        max_mb: hello.limits.max_memory_mb,
+                    },
+                })
+            }
+            other => other,
+        };
         let answer = Answer::Done {
             result: result.map_err(|e| (e.reason(), e.chain())),
             read_ns,
@@ -125,6 +138,15 @@ pub fn serve() -> i32 {
         }
     }
     0
+}
+
+/// Whether what a worker said (its stderr, or a panic's message) is a failed allocation:
+/// Rust's abort on one, or the OS refusing memory (ENOMEM) to a call that then panicked.
+fn says_out_of_memory(said: &str) -> bool {
+    said.contains("memory allocation of")
+        || said.contains("out of memory")
+        || said.contains("Cannot allocate memory")
+        || said.contains("os error 12")
 }
 
 /// Caps this process's address space at what it uses now plus `max_mb`, so that an allocation
@@ -160,6 +182,9 @@ pub struct Worker {
     stdin: BufWriter<ChildStdin>,
     answers: mpsc::Receiver<std::io::Result<Answer>>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    /// The thread copying the worker's stderr into `stderr`; joined once the worker has
+    /// ended, so that what it said last (why it died) has been read before it is judged.
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 /// How to start workers: the binary, the pipeline they compile, the limits they apply.
@@ -213,7 +238,7 @@ impl Worker {
         // The last few KB of what the worker says on stderr: why it died.
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let sink = stderr.clone();
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             let mut r = BufReader::new(stderr_pipe);
             let mut buf = [0u8; 4096];
             while let Ok(n) = r.read(&mut buf) {
@@ -235,6 +260,7 @@ impl Worker {
             stdin: BufWriter::new(stdin),
             answers,
             stderr,
+            stderr_reader: Some(stderr_reader),
         };
         let hello = Hello {
             pipeline_source: spec.pipeline.source.clone(),
@@ -260,8 +286,8 @@ impl Worker {
                 Err(WorkerError::NotReady(e))
             }
             other => {
-                let said = w.stderr_text();
                 w.stop();
+                let said = w.last_words();
                 Err(WorkerError::NotReady(format!(
                     "{}{said}",
                     match other {
@@ -272,6 +298,16 @@ impl Worker {
                 )))
             }
         }
+    }
+
+    /// Everything the ended worker said on stderr (its last few KB). Call after `stop`: it
+    /// waits for the copying thread to reach the end of the pipe, so nothing said just before
+    /// dying (an allocation failure's message) is missed.
+    fn last_words(&mut self) -> String {
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        self.stderr_text()
     }
 
     fn stderr_text(&self) -> String {
@@ -331,11 +367,8 @@ impl Worker {
             _ => {
                 // The worker died on this file: decide why from how it ended.
                 let status = self.stop();
-                let said = self.stderr_text();
-                let out_of_memory = said.contains("memory allocation of")
-                    || said.contains("out of memory")
-                    || said.contains("Cannot allocate memory");
-                if out_of_memory {
+                let said = self.last_words();
+                if says_out_of_memory(&said) {
                     Outcome::Gone(failed(FileError::Limit {
                         path: f.path.clone(),
                         hit: LimitHit::Memory {
@@ -453,4 +486,22 @@ fn read_in_worker(
         result: res.result,
         cached: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::says_out_of_memory;
+
+    #[test]
+    fn a_failed_allocation_or_enomem_is_told_as_the_memory_limit_and_a_panic_is_not() {
+        assert!(says_out_of_memory(
+            "memory allocation of 1048576 bytes failed"
+        ));
+        assert!(says_out_of_memory(
+            "failed to spawn thread: Os { code: 12, kind: OutOfMemory, message: \"Cannot allocate memory\" }"
+        ));
+        assert!(says_out_of_memory("Resource error: os error 12"));
+        assert!(!says_out_of_memory("attempt to multiply with overflow"));
+        assert!(!says_out_of_memory("no entry found for key"));
+    }
 }
