@@ -236,7 +236,7 @@ pub(super) fn check_row(
                 ),
             ),
             Some(_) => {
-                // The same reading as the assessment's (`assess::indicators::parse_value`).
+                // The same reading as the assessment's (`normalise::value::numbers_of_texts`).
                 if let (Cell::Number(x), Some(base), true) =
                     (cell(value_c), entry.base, is_percent(&entry.unit))
                 {

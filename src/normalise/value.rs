@@ -58,6 +58,33 @@ use crate::ingest::Cell;
 use crate::period::Period;
 use chrono::{Datelike, Duration, NaiveDate};
 
+/// A text column read as numbers the way [`parse_number_text`] reads one cell (`2.50%`, `1,845`,
+/// `132人年` → the number; the unit word is dropped); null where a cell is not a number.
+pub fn numbers_of_texts(texts: &polars::prelude::StringChunked) -> polars::prelude::Float64Chunked {
+    texts
+        .iter()
+        .map(|t| t.and_then(parse_number_text).map(|n| n.value))
+        .collect::<polars::prelude::Float64Chunked>()
+        .with_name(texts.name().clone())
+}
+
+/// A text column read as places in `vocabulary` (0 = its first value); null where a cell is
+/// no value of it.
+pub fn indices_of_texts(
+    vocabulary: &crate::pipeline::Vocabulary,
+    texts: &polars::prelude::StringChunked,
+) -> polars::prelude::UInt32Chunked {
+    use crate::pipeline::Resolved;
+    texts
+        .iter()
+        .map(|t| match vocabulary.resolve(t?) {
+            Resolved::Value(i) => Some(i as u32),
+            _ => None,
+        })
+        .collect::<polars::prelude::UInt32Chunked>()
+        .with_name(texts.name().clone())
+}
+
 /// A number written as text, with the unit word that followed it (`12.5亿` -> (12.5, "亿")).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedNumber {

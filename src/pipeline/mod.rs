@@ -96,6 +96,10 @@ pub struct Scorecard {
     pub indicators: Vec<Indicator>,
     /// Every monitoring unit, in reference order.
     pub monitors: Vec<String>,
+    /// The declared rules (row-wise SQL): numeric met, progress, qualitative met.
+    pub met: String,
+    pub progress: String,
+    pub rating_met: String,
 }
 
 /// One indicator × part of a [`Scorecard`].
@@ -172,6 +176,8 @@ pub enum ChartKind {
     TargetBars {
         metrics: Vec<String>,
     },
+    /// Progress of each numeric indicator of the scorecard (`[scorecard]`).
+    IndicatorProgress,
 }
 
 #[derive(Debug, Clone)]
@@ -197,6 +203,10 @@ pub enum TableKind {
         conditions: Vec<Condition>,
     },
     Funnel,
+    /// The scorecard's indicators × years (values, base, target, progress, met).
+    Indicators,
+    /// The scorecard's summary per group × year (indicators, with a value, met).
+    IndicatorSummary,
 }
 
 impl Pipeline {

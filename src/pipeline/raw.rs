@@ -94,6 +94,27 @@ pub struct RawScorecard {
     /// The year of the `base` values and of the `target` values (labels of the report).
     pub base_year: i32,
     pub target_year: i32,
+    /// When a numeric indicator is met: a row-wise polars SQL expression (true/false) over
+    /// `value` (the value that counts), `base` and `target`. Evaluated only where there is a
+    /// value that counts; `$year` is the assessed year. Example (the target's side of it, with
+    /// a tolerance for floating noise):
+    ///
+    /// ```toml
+    /// met = "CASE WHEN target >= base THEN value >= target - 0.000000001 * GREATEST(ABS(value), ABS(target), 1) ELSE value <= target + 0.000000001 * GREATEST(ABS(value), ABS(target), 1) END"
+    /// ```
+    pub met: String,
+    /// A numeric indicator's progress (1 = at the target): a row-wise polars SQL expression
+    /// over `value`, `base`, `target` and `met` (the rule above's result). Example:
+    ///
+    /// ```toml
+    /// progress = "CASE WHEN ABS(target - base) <= 0.000000001 * GREATEST(ABS(base), ABS(target), 1) THEN CASE WHEN met THEN 1.0 ELSE 0.0 END ELSE (value - base) / (target - base) END"
+    /// ```
+    pub progress: String,
+    /// When a qualitative indicator is met: a row-wise polars SQL expression over `rank` (the
+    /// rating that counts, as its place in `ratings`: 0 = best) and `target_rank` (the target
+    /// rating's). Required when an indicator is `qualitative`. Example: `rating_met = "rank <=
+    /// target_rank"` (as good as the target or better).
+    pub rating_met: Option<String>,
 }
 
 /// One indicator (or one part of a two-value indicator) of a reference-list scorecard.
@@ -158,7 +179,10 @@ pub struct RawReport {
 /// - `share_bars`: `metric` (a share) for the city and each county against the target line;
 /// - `heatmap`: Σ `value` of `table` over `rows` × `columns` (with `filters`);
 /// - `funnel`: the stage funnel (counts at or beyond each stage) per county;
-/// - `target_bars`: completion (value ÷ target) of each of `metrics` against 100 %.
+/// - `target_bars`: completion (value ÷ target) of each of `metrics` against 100 %;
+/// - `indicator_progress`: the `[scorecard]`'s numeric indicators in the assessed year, each
+///   its `progress` (0 % at the base, 100 % at the target), coloured by `met`. Example:
+///   `{ id = "indicator_progress", title = "考核指标完成进度", kind = "indicator_progress" }`.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawChart {
@@ -182,7 +206,12 @@ pub struct RawChart {
 /// - `ranking`: the county ranking with each metric's value, target and completion;
 /// - `rows`: rows of `table` passing `filters`, `columns` shown, sorted by `sort` descending;
 /// - `group`: per value of `group`, the count of rows and Σ `sum` (with `filters`);
-/// - `funnel`: the stage ledger per county (counts, amounts, rates, 亩均税收).
+/// - `funnel`: the stage ledger per county (counts, amounts, rates, 亩均税收);
+/// - `indicators`: the `[scorecard]`'s indicators × years (base, target, each year's value or
+///   rating, the assessed year's progress and met);
+/// - `indicator_summary`: per group of the scorecard, the national indicators and all, per
+///   year: indicators with a value and met. Example: `{ id = "indicator_summary", title =
+///   "达标情况汇总", kind = "indicator_summary" }`.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawReportTable {

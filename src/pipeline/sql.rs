@@ -67,6 +67,26 @@ pub fn run(
     ctx.execute(&query)?.collect()
 }
 
+/// `frame` with one column more per `(name, expr)`: each a row-wise SQL expression over the
+/// frame's columns (registered as table `rows`), evaluated in order, so that a later expression
+/// may use an earlier one's column.
+pub fn with_columns(
+    frame: DataFrame,
+    exprs: &[(&str, &str)],
+    period: Period,
+) -> PolarsResult<DataFrame> {
+    let mut out = frame;
+    for (name, expr) in exprs {
+        let mut ctx = polars::sql::SQLContext::new();
+        ctx.register("rows", out.lazy());
+        let expr = bind(expr, period);
+        out = ctx
+            .execute(&format!("SELECT *, ({expr}) AS \"{name}\" FROM rows"))?
+            .collect()?;
+    }
+    Ok(out)
+}
+
 /// Checks an expression against a table's columns: unknown `$` parameters, then a run over an
 /// empty frame with those columns. The error says what is wrong, for the pipeline's key path.
 pub fn check(expr: &str, columns: &[(String, ColumnKind)]) -> Result<(), String> {

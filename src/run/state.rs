@@ -155,15 +155,19 @@ pub fn period_state(
         Some(frame) => assess::funnel(pipeline, frame, period)?,
         None => Vec::new(),
     };
-    let indicators = pipeline.scorecard.as_ref().map(|sc| {
-        assess::assess_indicators(
-            pipeline,
-            sc,
-            tables.get(&sc.table),
-            period,
-            &missing_returns,
-        )
-    });
+    let indicators = pipeline
+        .scorecard
+        .as_ref()
+        .map(|sc| {
+            assess::assess_indicators(
+                pipeline,
+                sc,
+                frames.get(&sc.table),
+                period,
+                &missing_returns,
+            )
+        })
+        .transpose()?;
     Ok(PeriodState {
         report,
         indicators,

@@ -178,7 +178,11 @@ pub(super) fn compile_scorecard(
         }
         None => String::new(),
     };
+    let rating_met = check_rules(p, sc, &indicators);
     Some(Scorecard {
+        met: sc.met.clone(),
+        progress: sc.progress.clone(),
+        rating_met,
         return_id: sc.return_id.clone(),
         table,
         ratings,
@@ -188,4 +192,46 @@ pub(super) fn compile_scorecard(
         indicators,
         monitors,
     })
+}
+
+/// Checks the declared rules over the columns they are given (an empty frame): `met` over
+/// value, base, target; `progress` over those and met; `rating_met` (required when an
+/// indicator is qualitative) over rank and target_rank. Returns the qualitative rule.
+fn check_rules(p: &mut Problems, sc: &RawScorecard, indicators: &[Indicator]) -> String {
+    let number = || ColumnKind::Number { unit: None };
+    let col = |n: &str, k: ColumnKind| (n.to_string(), k);
+    let numeric = vec![
+        col("value", number()),
+        col("base", number()),
+        col("target", number()),
+    ];
+    let mut with_met = numeric.clone();
+    with_met.push(col("met", ColumnKind::Bool));
+    let ranks = vec![col("rank", number()), col("target_rank", number())];
+    let mut check = |key: &str, expr: &str, columns: &[(String, ColumnKind)]| {
+        if let Err(e) = crate::pipeline::sql::check(expr, columns) {
+            let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+            p.add(
+                format!("scorecard.{key}"),
+                format!("{e} (its columns: {})", names.join(", ")),
+            );
+        }
+    };
+    check("met", &sc.met, &numeric);
+    check("progress", &sc.progress, &with_met);
+    let qualitative = indicators.iter().any(|i| matches!(i.goal, Goal::Rating(_)));
+    match &sc.rating_met {
+        Some(rule) => {
+            check("rating_met", rule, &ranks);
+            rule.clone()
+        }
+        None if qualitative => {
+            p.add(
+                "scorecard.rating_met",
+                "is required: some indicators are qualitative (e.g. rating_met = \"rank <= target_rank\")",
+            );
+            String::new()
+        }
+        None => String::new(),
+    }
 }
