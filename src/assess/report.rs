@@ -87,7 +87,10 @@ pub fn report_figures(
                     out.rows.insert(t.id.clone(), rows);
                 }
             }
-            TableKind::Ranking | TableKind::Funnel => {}
+            TableKind::Ranking
+            | TableKind::Funnel
+            | TableKind::Indicators
+            | TableKind::IndicatorSummary => {}
         }
     }
     for c in &report.charts {

@@ -203,15 +203,21 @@ fn body(
         };
         let _ = writeln!(
             h,
-            "<div class=\"card\"><div class=\"name\">{}</div><div class=\"value\">{}</div><div class=\"meta\">年度目标 {} · 序时目标 {} · 完成率 {}</div><div class=\"meta\">{status}</div></div>",
+            "<div class=\"card\"><div class=\"name\">{}</div><div class=\"value\">{}{}</div><div class=\"meta\">年度目标 {} · 序时目标 {} · 完成率 {}</div><div class=\"meta\">{status}</div></div>",
             esc(&m.name),
+            m.grade
+                .as_ref()
+                .map(|g| format!("（{}级）", esc(g)))
+                .unwrap_or_default(),
             show(data, m, m.value),
             show(data, m, m.target),
             show(data, m, m.target_to_date),
             m.completion.map(fmt_pct).unwrap_or_else(|| "—".into())
         );
     }
-    h.push_str("</div></section>\n");
+    h.push_str("</div>\n");
+    grades(&mut h, data, &headline);
+    h.push_str("</section>\n");
 
     // A reference-list scorecard: every indicator against its base and target.
     if let Some(ind) = &r.indicators {
@@ -345,6 +351,48 @@ fn body(
 }
 
 /// The scorecard table of the assessed year and the summary by group.
+/// Per graded headline metric (`grades` in the pipeline), the units in each grade, best band
+/// first, as the assessment graded them.
+fn grades(h: &mut String, data: &ReportData, headline: &[&str]) {
+    for id in headline {
+        let Some(metric) = data.pipeline.metrics.iter().find(|m| m.id == *id) else {
+            continue;
+        };
+        if metric.grades.is_empty() {
+            continue;
+        }
+        let unit = data.pipeline.unit_column.as_str();
+        let bands: Vec<String> = metric
+            .grades
+            .iter()
+            .map(|g| {
+                let units: Vec<&str> = data
+                    .result
+                    .metrics
+                    .iter()
+                    .filter(|m| {
+                        m.id == *id && m.scope == unit && m.grade.as_ref() == Some(&g.grade)
+                    })
+                    .map(|m| m.scope_value.as_str())
+                    .collect();
+                let who = if units.is_empty() {
+                    "无".to_string()
+                } else {
+                    units.join("、")
+                };
+                format!("{}级：{}", esc(&g.grade), esc(&who))
+            })
+            .collect();
+        let _ = writeln!(
+            h,
+            "<p>{}分级（{}）：{}。</p>",
+            esc(&metric.name),
+            esc(&data.pipeline.unit_label),
+            bands.join("；")
+        );
+    }
+}
+
 fn indicators(h: &mut String, ind: &crate::assess::IndicatorReport) {
     let _ = writeln!(
         h,

@@ -80,6 +80,8 @@ pub fn build_tables(data: &ReportData) -> Vec<BuiltTable> {
                     table, group, sum, ..
                 } => group_table(data, &t.id, table, group, sum),
                 TableKind::Funnel => funnel_table(data),
+                TableKind::Indicators => indicators_table(data),
+                TableKind::IndicatorSummary => indicator_summary_table(data),
             };
             BuiltTable {
                 id: t.id.clone(),
@@ -160,6 +162,12 @@ fn ranking(data: &ReportData) -> Built {
             .map(|m| (m.name.clone(), m.unit.clone()))
             .unwrap_or_else(|| (id.to_string(), String::new()))
     };
+    let graded = |id: &str| {
+        data.pipeline
+            .metrics
+            .iter()
+            .any(|m| m.id == id && !m.grades.is_empty())
+    };
     for t in terms {
         let (name, unit) = meta(&t.metric);
         let u = match unit.as_str() {
@@ -170,6 +178,9 @@ fn ranking(data: &ReportData) -> Built {
         headers.push(format!("{name}完成值{u}"));
         headers.push(format!("{name}序时目标{u}"));
         headers.push(format!("{name}序时完成率"));
+        if graded(&t.metric) {
+            headers.push(format!("{name}等级"));
+        }
     }
     let rows = data
         .result
@@ -194,6 +205,12 @@ fn ranking(data: &ReportData) -> Built {
                 row.push(pct(value
                     .zip(to_date.filter(|&t| t > 0.0))
                     .map(|(v, t)| v / t)));
+                if graded(&t.metric) {
+                    row.push(
+                        m.and_then(|m| m.grade.clone())
+                            .map_or(TableCell::Empty, TableCell::Text),
+                    );
+                }
             }
             row
         })
@@ -332,6 +349,108 @@ fn group_table(data: &ReportData, id: &str, table: &str, group: &str, sum: &str)
         TableCell::Number(g.total, 2),
         share(g.total),
     ]);
+    (headers, rows)
+}
+
+/// A scorecard value as filed: whole numbers without decimals, others with up to two.
+fn indicator_value(v: Option<f64>) -> TableCell {
+    match v {
+        None => TableCell::Empty,
+        Some(v) if (v - v.round()).abs() < 1e-9 => TableCell::Number(v, 0),
+        Some(v) => TableCell::Number(v, 2),
+    }
+}
+
+/// One row per indicator (× part): base, target, the value (or rating) that counts in each
+/// year, then the assessed year's progress and met, as the assessment computed them.
+fn indicators_table(data: &ReportData) -> Built {
+    let Some(r) = &data.result.indicators else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut headers = strings(&["序号", "一级指标", "二级指标", "单位"]);
+    headers.push(format!("基期值({}年)", r.base_year));
+    headers.push(format!("目标值({}年)", r.target_year));
+    headers.extend(r.years.iter().map(|y| format!("{y}年")));
+    headers.push(format!("完成进度({}年)", r.year));
+    headers.push(format!("是否达标({}年)", r.year));
+    let mut rows: Vec<Vec<TableCell>> = Vec::new();
+    for first in r.rows.iter().filter(|x| x.year == r.year) {
+        let name = match &first.part {
+            Some(p) => format!("{}（{p}）", first.name),
+            None => first.name.clone(),
+        };
+        let mut row = vec![
+            TableCell::Text(first.key.clone()),
+            TableCell::Text(first.group.clone()),
+            TableCell::Text(if first.national {
+                format!("{name}*")
+            } else {
+                name
+            }),
+            TableCell::Text(first.unit.clone()),
+            indicator_value(first.base),
+            match (&first.target_rating, first.target) {
+                (Some(t), _) => TableCell::Text(t.clone()),
+                (None, t) => indicator_value(t),
+            },
+        ];
+        for y in &r.years {
+            let at = r.rows.iter().find(|x| x.key == first.key && x.year == *y);
+            row.push(match at {
+                Some(x) if x.qualitative => {
+                    x.rating.clone().map_or(TableCell::Empty, TableCell::Text)
+                }
+                Some(x) => indicator_value(x.value),
+                None => TableCell::Empty,
+            });
+        }
+        row.push(pct(first.progress));
+        row.push(match first.met {
+            Some(true) => TableCell::Text("达标".into()),
+            Some(false) => TableCell::Text("未达标".into()),
+            None => TableCell::Text("无数据".into()),
+        });
+        rows.push(row);
+    }
+    (headers, rows)
+}
+
+/// One row per group (一级指标), then the national indicators and all: per year, the
+/// indicators with a value that counts and those met, as the assessment counted them.
+fn indicator_summary_table(data: &ReportData) -> Built {
+    let Some(r) = &data.result.indicators else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut headers = strings(&["一级指标", "指标数"]);
+    for y in &r.years {
+        headers.push(format!("{y}年有数据"));
+        headers.push(format!("{y}年达标"));
+    }
+    headers.push(format!("达标率({}年)", r.year));
+    let label = |s: &crate::assess::IndicatorSummary| match (s.scope.as_str(), &s.group) {
+        ("group", Some(g)) => g.clone(),
+        ("national", _) => "国家考核指标（*）".to_string(),
+        _ => "合计".to_string(),
+    };
+    let mut rows = Vec::new();
+    for line in r.summary.iter().filter(|s| s.year == r.year) {
+        let mut row = vec![
+            TableCell::Text(label(line)),
+            TableCell::Int(line.indicators as i64),
+        ];
+        for y in &r.years {
+            let at = r
+                .summary
+                .iter()
+                .find(|s| s.year == *y && s.scope == line.scope && s.group == line.group);
+            row.push(at.map_or(TableCell::Empty, |s| TableCell::Int(s.with_value as i64)));
+            row.push(at.map_or(TableCell::Empty, |s| TableCell::Int(s.met as i64)));
+        }
+        row.push(pct(
+            (line.indicators > 0).then(|| line.met as f64 / line.indicators as f64)
+        ));
+        rows.push(row);
+    }
     (headers, rows)
 }
 

@@ -655,7 +655,7 @@ pub fn compile(source: &str, text: &str, raw: RawPipeline) -> Result<Pipeline, V
     let report = raw
         .report
         .as_ref()
-        .map(|r| compile_report(&mut p, r, &metrics, &returns, &filters));
+        .map(|r| compile_report(&mut p, r, &metrics, &returns, &filters, scorecard.is_some()));
     let limits = compile_limits(raw.limits.as_ref(), &mut p);
     if !p.0.is_empty() {
         return Err(p.0);

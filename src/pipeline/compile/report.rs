@@ -10,6 +10,7 @@ pub(super) fn compile_report(
     metrics: &[Metric],
     returns: &[ReturnType],
     filters: &BTreeMap<String, Vec<Condition>>,
+    has_scorecard: bool,
 ) -> Report {
     let metric_ok = |p: &mut Problems, path: String, id: &str| {
         if !metrics.iter().any(|m| m.id == id) {
@@ -87,6 +88,15 @@ pub(super) fn compile_report(
                 }
             }
             "funnel" => ChartKind::Funnel,
+            "indicator_progress" => {
+                if !has_scorecard {
+                    p.add(
+                        format!("{path}.kind"),
+                        "`indicator_progress` needs [scorecard] and [[indicators]]",
+                    );
+                }
+                ChartKind::IndicatorProgress
+            }
             "target_bars" => {
                 for (j, m) in c.metrics.iter().enumerate() {
                     metric_ok(p, format!("{path}.metrics[{j}]"), m);
@@ -96,7 +106,7 @@ pub(super) fn compile_report(
                 }
             }
             other => {
-                p.add(format!("{path}.kind"), format!("`{other}` is not county_bars, cumulative, share_bars, heatmap, funnel or target_bars"));
+                p.add(format!("{path}.kind"), format!("`{other}` is not county_bars, cumulative, share_bars, heatmap, funnel, target_bars or indicator_progress"));
                 ChartKind::Funnel
             }
         };
@@ -112,6 +122,19 @@ pub(super) fn compile_report(
         let kind = match t.kind.as_str() {
             "ranking" => TableKind::Ranking,
             "funnel" => TableKind::Funnel,
+            "indicators" | "indicator_summary" => {
+                if !has_scorecard {
+                    p.add(
+                        format!("{path}.kind"),
+                        format!("`{}` needs [scorecard] and [[indicators]]", t.kind),
+                    );
+                }
+                if t.kind == "indicators" {
+                    TableKind::Indicators
+                } else {
+                    TableKind::IndicatorSummary
+                }
+            }
             "rows" => {
                 let table = need(p, &path, "table", &t.table);
                 let mut cols: Vec<&str> = t.columns.iter().map(String::as_str).collect();
@@ -141,7 +164,7 @@ pub(super) fn compile_report(
             other => {
                 p.add(
                     format!("{path}.kind"),
-                    format!("`{other}` is not ranking, rows, group or funnel"),
+                    format!("`{other}` is not ranking, rows, group, funnel, indicators or indicator_summary"),
                 );
                 TableKind::Funnel
             }

@@ -425,3 +425,114 @@ pub fn target_bars(data: &ChartData, title: &str, metrics: &[String]) -> Scene {
     }
     s
 }
+
+/// Progress of each numeric indicator of the scorecard in the assessed year: a bar from the
+/// base (0 %) towards the target (100 %, dashed), coloured by met; an indicator without a value
+/// that counts says 无数据. Progress below the base is drawn as no bar, its figure given.
+pub fn indicator_progress(data: &ChartData, title: &str) -> Scene {
+    let rows: Vec<&crate::assess::IndicatorRow> = data
+        .indicators
+        .map(|r| {
+            r.rows
+                .iter()
+                .filter(|row| row.year == r.year && !row.qualitative)
+                .collect()
+        })
+        .unwrap_or_default();
+    let n = rows.len();
+    let row_h = 56.0;
+    let width = 1200.0;
+    let mut s = Scene::new(width as u32, (215.0 + row_h * n as f64) as u32);
+    let mut legend = Vec::new();
+    if rows.iter().any(|r| r.met == Some(true)) {
+        legend.push((Key::Swatch(palette::ON_TRACK), "达到目标"));
+    }
+    if rows.iter().any(|r| r.met == Some(false)) {
+        legend.push((Key::Swatch(palette::BEHIND), "未达目标"));
+    }
+    legend.push((Key::Dashed(palette::TARGET), "目标值（100%）"));
+    let sub = match data.indicators {
+        Some(r) => format!(
+            "{}年 · 完成进度 = (当年值 − {}年基期值) ÷ ({}年目标值 − 基期值)",
+            r.year, r.base_year, r.target_year
+        ),
+        None => period_label(data.period),
+    };
+    let top = header(&mut s, title, &sub, &legend) + 10.0;
+    if n == 0 {
+        no_data(&mut s, top, "暂无数据");
+        return s;
+    }
+    let (label_w, value_w) = (420.0, 230.0);
+    let (left, right) = (30.0 + label_w, width - value_w - 20.0);
+    let bottom = top + row_h * n as f64;
+    let max = rows
+        .iter()
+        .filter_map(|r| r.progress)
+        .filter(|c| c.is_finite())
+        .fold(1.0, f64::max)
+        .min(3.0);
+    let axis = Axis::new(max * 1.1, left, right, false);
+    draw_x_axis(&mut s, &axis, top, bottom, true);
+    let x100 = axis.at(1.0);
+    s.dashed((x100, top), (x100, bottom), palette::TARGET, 2);
+    for (i, r) in rows.iter().enumerate() {
+        let cy = top + row_h * (i as f64 + 0.5);
+        let label = format!("{} {}", r.key, r.name);
+        let lines = wrap(&label, size::SMALL, label_w - 20.0);
+        let y_first = cy - 12.0 * (lines.len() as f64 - 1.0);
+        for (k, line) in lines.iter().enumerate() {
+            let y = y_first + 24.0 * k as f64;
+            s.text(
+                left - 16.0,
+                y,
+                line,
+                size::SMALL,
+                palette::TEXT,
+                Align::Right,
+            );
+        }
+        let value_x = right + 24.0;
+        let Some(p) = r.progress.filter(|p| p.is_finite()) else {
+            s.text(
+                value_x,
+                cy,
+                "无数据",
+                size::SMALL,
+                palette::MUTED,
+                Align::Left,
+            );
+            continue;
+        };
+        let bar_end = axis.at(p.clamp(0.0, max * 1.1));
+        if bar_end > left {
+            s.rect(left, cy - 14.0, bar_end, cy + 14.0, status_color(r.met));
+        }
+        // An indicator's `%` values are percentages already (2.5 = 2.5 %), not shares.
+        let line1 = match r.value {
+            Some(v) => {
+                let d = if (v - v.round()).abs() < 1e-9 { 0 } else { 2 };
+                let gap = if r.unit == "%" { "" } else { " " };
+                format!("{}{gap}{}", crate::render::fmt_num(v, d), r.unit)
+            }
+            None => "—".into(),
+        };
+        s.text(
+            value_x,
+            cy - 11.0,
+            &line1,
+            size::SMALL,
+            palette::TEXT,
+            Align::Left,
+        );
+        s.text(
+            value_x,
+            cy + 13.0,
+            &format!("进度 {}", fmt_pct(p)),
+            size::SMALL,
+            palette::MUTED,
+            Align::Left,
+        );
+    }
+    s
+}

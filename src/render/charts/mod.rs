@@ -37,6 +37,8 @@ pub(crate) struct ChartData<'a> {
     /// Metric values at each month's end of the year, up to and including the period.
     pub history: &'a [(Period, Vec<MetricValue>)],
     pub figures: &'a crate::assess::ReportFigures,
+    /// The reference-list scorecard, when the pipeline declares one.
+    pub indicators: Option<&'a crate::assess::IndicatorReport>,
 }
 
 /// Draws every chart the pipeline declares into `dir` as `<id>.svg` and `<id>.png`.
@@ -48,6 +50,7 @@ pub fn render_charts(data: &ReportData, dir: &Path) -> Result<Vec<ChartFile>, Re
         stages: &data.result.stages,
         history: data.history,
         figures: data.figures,
+        indicators: data.result.indicators.as_ref(),
     };
     let Some(report) = &data.pipeline.report else {
         return Ok(Vec::new());
@@ -106,6 +109,7 @@ fn layout(data: &ChartData, chart: &Chart) -> Scene {
         }
         ChartKind::Funnel => trend::funnel(data, title),
         ChartKind::TargetBars { metrics } => bars::target_bars(data, title, metrics),
+        ChartKind::IndicatorProgress => bars::indicator_progress(data, title),
     }
 }
 

@@ -218,6 +218,7 @@ fn odd_data_never_panics() {
         stages: &[],
         history: &[],
         figures: &empty,
+        indicators: None,
     });
     // No values, zero and missing targets, a single county, a value far over target, a
     // character the font lacks, an empty table and a table with odd rows.
@@ -299,6 +300,7 @@ fn odd_data_never_panics() {
             stages: &stages,
             history: &history,
             figures,
+            indicators: None,
         });
     }
 }
@@ -392,6 +394,7 @@ fn heatmap_caps_many_categories() {
         stages: &[],
         history: &[],
         figures: &figures,
+        indicators: None,
     };
     let scene = layout(&data, &chart);
     assert!(
@@ -412,4 +415,70 @@ fn heatmap_caps_many_categories() {
             .unwrap()
             .unwrap();
     }
+}
+
+#[test]
+fn indicator_progress_draws_no_data_values_below_the_base_and_far_over_the_target() {
+    let p = Pipeline::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/jiangmen-innovation-city.toml"
+    )))
+    .unwrap();
+    let sc = p.scorecard.as_ref().unwrap();
+    let period: Period = "2023-12".parse().unwrap();
+    let empty = crate::assess::ReportFigures::default();
+    // No scorecard result, then every indicator without a value.
+    let none = crate::assess::assess_indicators(&p, sc, None, period, &[]).unwrap();
+    assert!(none
+        .rows
+        .iter()
+        .all(|r| r.value.is_none() && r.met.is_none()));
+    for indicators in [None, Some(&none)] {
+        draw_all(&ChartData {
+            pipeline: &p,
+            period,
+            metrics: &[],
+            stages: &[],
+            history: &[],
+            figures: &empty,
+            indicators,
+        });
+    }
+    // Values below the base, at the target, far over it, and not finite.
+    let mut odd = none.clone();
+    for (k, r) in odd.rows.iter_mut().enumerate() {
+        let progress = [-0.5, 1.0, 40.0, f64::NAN, 0.3][k % 5];
+        r.value = Some(progress * 10.0);
+        r.progress = Some(progress);
+        r.met = Some(progress >= 1.0);
+    }
+    let data = ChartData {
+        pipeline: &p,
+        period,
+        metrics: &[],
+        stages: &[],
+        history: &[],
+        figures: &empty,
+        indicators: Some(&odd),
+    };
+    draw_all(&data);
+    let chart = p
+        .report
+        .as_ref()
+        .unwrap()
+        .charts
+        .iter()
+        .find(|c| matches!(c.kind, crate::pipeline::ChartKind::IndicatorProgress))
+        .unwrap();
+    let scene = layout(&data, chart);
+    let text = scene.all_text();
+    assert!(
+        text.contains("进度 -50.0%"),
+        "a value below the base says so"
+    );
+    assert!(text.contains("进度 4000.0%"));
+    assert!(
+        text.contains("无数据"),
+        "a progress that is no number is no bar"
+    );
 }
