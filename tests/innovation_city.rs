@@ -198,3 +198,148 @@ fn every_indicator_of_generated_innovation_city_returns_matches_the_generator() 
     assert!(html.contains("考核指标完成情况（2023年）"));
     assert!(html.contains("未报送的监测单位"));
 }
+
+/// The scorecard's declared tables and chart: `indicators.csv` gives, for every indicator, each
+/// year's value (or rating) and the assessed year's progress and met as the generator's truth
+/// has them; `indicator_summary.csv` the truth's counts per group, the national indicators and
+/// all; the chart is drawn.
+#[test]
+fn the_scorecard_tables_and_chart_carry_the_generators_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("returns");
+    let pipeline = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/jiangmen-innovation-city.toml"
+    );
+    let dir = input.to_str().unwrap();
+    run_ok(
+        tmp.path(),
+        &[
+            "synth",
+            "--pipeline",
+            pipeline,
+            "--out",
+            dir,
+            "--year",
+            "2023",
+            "--seed",
+            "11",
+        ],
+    );
+    let expected = read_json(&input.join("expected.json"));
+    let period = expected["period"].as_str().unwrap();
+    let out = tmp.path().join("out");
+    let o = out.to_str().unwrap();
+    run_ok(
+        tmp.path(),
+        &[
+            "run",
+            "--pipeline",
+            pipeline,
+            "--input",
+            dir,
+            "--out",
+            o,
+            "--period",
+            period,
+        ],
+    );
+    let report = out.join("reports").join(period);
+    for f in [
+        "charts/indicator_progress.svg",
+        "charts/indicator_progress.png",
+    ] {
+        assert!(report.join(f).is_file(), "{f}");
+    }
+    let read = |name: &str| -> (Vec<String>, Vec<Vec<String>>) {
+        let mut r = csv::Reader::from_path(report.join("tables").join(name)).unwrap();
+        let headers = r.headers().unwrap().iter().map(str::to_string).collect();
+        let rows = r
+            .records()
+            .map(|x| x.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        (headers, rows)
+    };
+    let at = |headers: &[String], name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+            .unwrap_or_else(|| panic!("no column {name} in {headers:?}"))
+    };
+    let num = |s: &str| -> Option<f64> { (!s.is_empty()).then(|| s.parse().unwrap()) };
+    let close = |g: Option<f64>, w: Option<f64>| match (g, w) {
+        (Some(g), Some(w)) => (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+        (g, w) => g.is_none() && w.is_none(),
+    };
+
+    let (h, rows) = read("indicators.csv");
+    let (key, progress, met) = (
+        at(&h, "序号"),
+        at(&h, "完成进度(2023年)"),
+        at(&h, "是否达标(2023年)"),
+    );
+    let mut failures = Vec::new();
+    let want_rows = expected["rows"].as_array().unwrap();
+    let keys: std::collections::BTreeSet<&str> = want_rows
+        .iter()
+        .map(|w| w["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(rows.len(), keys.len(), "one table row per indicator × part");
+    for w in want_rows {
+        let k = w["key"].as_str().unwrap();
+        let year = w["year"].as_i64().unwrap();
+        let row = rows.iter().find(|r| r[key] == k).expect("a row per key");
+        let cell = &row[at(&h, &format!("{year}年"))];
+        let ok = match w["rating"].as_str() {
+            Some(rating) => cell == rating,
+            None => close(num(cell), w["value"].as_f64()),
+        };
+        if !ok {
+            failures.push(format!("{k} {year}: table {cell:?}, truth {}", w["value"]));
+        }
+        if year == 2023 {
+            if !close(num(&row[progress]), w["progress"].as_f64()) {
+                failures.push(format!(
+                    "{k} progress: table {:?}, truth {}",
+                    row[progress], w["progress"]
+                ));
+            }
+            let said = match w["met"].as_bool() {
+                Some(true) => "达标",
+                Some(false) => "未达标",
+                None => "无数据",
+            };
+            if row[met] != said {
+                failures.push(format!("{k} met: table {:?}, truth {said}", row[met]));
+            }
+        }
+    }
+
+    let (h, rows) = read("indicator_summary.csv");
+    let label = at(&h, "一级指标");
+    for s in expected["summary"].as_array().unwrap() {
+        let year = s["year"].as_i64().unwrap();
+        let name = match s["scope"].as_str().unwrap() {
+            "group" => s["group"].as_str().unwrap(),
+            "national" => "国家考核指标（*）",
+            _ => "合计",
+        };
+        let row = rows
+            .iter()
+            .find(|r| r[label] == name)
+            .expect("a row per scope");
+        for (col, k) in [
+            (format!("{year}年有数据"), "with_value"),
+            (format!("{year}年达标"), "met"),
+        ] {
+            let cell = &row[at(&h, &col)];
+            if num(cell) != s[k].as_f64() {
+                failures.push(format!("{name} {col}: table {cell:?}, truth {}", s[k]));
+            }
+        }
+        if num(&row[at(&h, "指标数")]) != s["indicators"].as_f64() {
+            failures.push(format!("{name} 指标数"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -291,4 +291,38 @@ fn every_county_gets_the_grade_of_its_tax_per_mu() {
     for (c, (v, g)) in &found2 {
         println!("  {c}: {v:?} {g:?}");
     }
+
+    // The report shows the grades the assessment gave: each band lists exactly its counties,
+    // and the city's card gives its value in 万元/亩 (a ratio with a unit is no percentage).
+    for (out, found) in [(&out, &found), (&out2, &found2)] {
+        let html = std::fs::read_to_string(out.join("reports/2025-12/report.html")).unwrap();
+        let start = html
+            .find("预计亩均税收分级")
+            .expect("a grade line in report.html");
+        let line = &html[start..start + html[start..].find("。").unwrap()];
+        let listed: BTreeMap<String, String> = line
+            .split_once('：')
+            .unwrap()
+            .1
+            .split('；')
+            .flat_map(|band| {
+                let (g, who) = band.split_once("级：").unwrap();
+                who.split('、')
+                    .filter(|w| *w != "无")
+                    .map(move |w| (w.to_string(), g.to_string()))
+            })
+            .collect();
+        let graded: BTreeMap<String, String> = found
+            .iter()
+            .filter_map(|(c, (_, g))| g.clone().map(|g| (c.clone(), g)))
+            .collect();
+        assert_eq!(listed, graded, "{line}");
+        let city = entry(&got, METRIC, "city", "江门市")["value"]
+            .as_f64()
+            .unwrap();
+        let shown = format!("{city:.2}");
+        let shown = shown.trim_end_matches('0').trim_end_matches('.');
+        let card = format!("<div class=\"value\">{shown}万元/亩（");
+        assert!(html.contains(&card), "the card shows {card}");
+    }
 }

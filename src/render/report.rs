@@ -88,11 +88,14 @@ fn metric_name(data: &ReportData, id: &str) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
+/// A share (a ratio metric in no unit or a share word such as 比例): shown as a percentage. A
+/// ratio in a unit of its own (亩均税收, 万元/亩) is a number in that unit.
 fn is_ratio(data: &ReportData, id: &str) -> bool {
-    data.pipeline
-        .metrics
-        .iter()
-        .any(|m| m.id == id && m.denominator.is_some())
+    data.pipeline.metrics.iter().any(|m| {
+        m.id == id
+            && m.denominator.is_some()
+            && matches!(m.unit.as_str(), "" | "比例" | "比率" | "%" | "％" | "率")
+    })
 }
 
 /// A metric value for people, with its unit (shares as percentages).
@@ -205,11 +208,11 @@ fn body(
             h,
             "<div class=\"card\"><div class=\"name\">{}</div><div class=\"value\">{}{}</div><div class=\"meta\">年度目标 {} · 序时目标 {} · 完成率 {}</div><div class=\"meta\">{status}</div></div>",
             esc(&m.name),
+            show(data, m, m.value),
             m.grade
                 .as_ref()
                 .map(|g| format!("（{}级）", esc(g)))
                 .unwrap_or_default(),
-            show(data, m, m.value),
             show(data, m, m.target),
             show(data, m, m.target_to_date),
             m.completion.map(fmt_pct).unwrap_or_else(|| "—".into())

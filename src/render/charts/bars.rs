@@ -453,7 +453,7 @@ pub fn indicator_progress(data: &ChartData, title: &str) -> Scene {
     legend.push((Key::Dashed(palette::TARGET), "目标值（100%）"));
     let sub = match data.indicators {
         Some(r) => format!(
-            "{}年 · 完成进度 = (当年值 − {}年基期值) ÷ ({}年目标值 − 基期值)",
+            "{}年 · 完成进度 = (当年值 - {}年基期值) ÷ ({}年目标值 - 基期值)",
             r.year, r.base_year, r.target_year
         ),
         None => period_label(data.period),
