@@ -9,6 +9,55 @@
 mod common;
 use common::*;
 
+const PIPELINE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/pipelines/jiangmen-innovation-city.toml"
+);
+
+/// Generated returns for 2023 (`seed`) under `cwd/returns`, run for the generator's period into
+/// `cwd/out`: the generator's truth, the output folder and what the run printed.
+fn synth_and_run(
+    cwd: &std::path::Path,
+    seed: u64,
+) -> (serde_json::Value, std::path::PathBuf, std::process::Output) {
+    let input = cwd.join("returns");
+    let dir = input.to_str().unwrap();
+    let seed = seed.to_string();
+    run_ok(
+        cwd,
+        &[
+            "synth",
+            "--pipeline",
+            PIPELINE,
+            "--out",
+            dir,
+            "--year",
+            "2023",
+            "--seed",
+            &seed,
+        ],
+    );
+    let expected = read_json(&input.join("expected.json"));
+    let period = expected["period"].as_str().unwrap().to_string();
+    let out = cwd.join("out");
+    let o = out.to_str().unwrap();
+    let printed = run_ok(
+        cwd,
+        &[
+            "run",
+            "--pipeline",
+            PIPELINE,
+            "--input",
+            dir,
+            "--out",
+            o,
+            "--period",
+            &period,
+        ],
+    );
+    (expected, out, printed)
+}
+
 fn same_num(got: &serde_json::Value, want: &serde_json::Value) -> bool {
     match (got.as_f64(), want.as_f64()) {
         (Some(g), Some(w)) => (g - w).abs() <= 1e-9 * w.abs().max(1.0),
@@ -20,42 +69,8 @@ fn same_num(got: &serde_json::Value, want: &serde_json::Value) -> bool {
 #[test]
 fn every_indicator_of_generated_innovation_city_returns_matches_the_generator() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("returns");
-    let pipeline = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/pipelines/jiangmen-innovation-city.toml"
-    );
-    run_ok(
-        tmp.path(),
-        &[
-            "synth",
-            "--pipeline",
-            pipeline,
-            "--out",
-            input.to_str().unwrap(),
-            "--year",
-            "2023",
-            "--seed",
-            "5",
-        ],
-    );
-    let expected = read_json(&input.join("expected.json"));
+    let (expected, out, o) = synth_and_run(tmp.path(), 5);
     let period = expected["period"].as_str().unwrap();
-    let out = tmp.path().join("out");
-    let o = run_ok(
-        tmp.path(),
-        &[
-            "run",
-            "--pipeline",
-            pipeline,
-            "--input",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--period",
-            period,
-        ],
-    );
     assert!(stdout(&o).contains("indicators (2023"), "{}", stdout(&o));
     let got = read_json(&out.join("reports").join(period).join("metrics.json"));
     let ind = &got["indicators"];
@@ -206,44 +221,8 @@ fn every_indicator_of_generated_innovation_city_returns_matches_the_generator() 
 #[test]
 fn the_scorecard_tables_and_chart_carry_the_generators_figures() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("returns");
-    let pipeline = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/pipelines/jiangmen-innovation-city.toml"
-    );
-    let dir = input.to_str().unwrap();
-    run_ok(
-        tmp.path(),
-        &[
-            "synth",
-            "--pipeline",
-            pipeline,
-            "--out",
-            dir,
-            "--year",
-            "2023",
-            "--seed",
-            "11",
-        ],
-    );
-    let expected = read_json(&input.join("expected.json"));
+    let (expected, out, _) = synth_and_run(tmp.path(), 11);
     let period = expected["period"].as_str().unwrap();
-    let out = tmp.path().join("out");
-    let o = out.to_str().unwrap();
-    run_ok(
-        tmp.path(),
-        &[
-            "run",
-            "--pipeline",
-            pipeline,
-            "--input",
-            dir,
-            "--out",
-            o,
-            "--period",
-            period,
-        ],
-    );
     let report = out.join("reports").join(period);
     for f in [
         "charts/indicator_progress.svg",

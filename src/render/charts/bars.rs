@@ -304,6 +304,25 @@ pub fn share_bars(data: &ChartData, title: &str, metric: &str) -> Scene {
 
 /// For each metric (city scope): completion = value ÷ annual target as a horizontal bar
 /// against 100 %, with the 序时进度 mark; value / target and completion in a column on the right.
+/// The x axis of completion bars (0 to the largest finite figure, at least 100 %, at most
+/// 300 %, with room), drawn with the dashed 100 % line.
+fn completion_axis(
+    s: &mut Scene,
+    figures: impl Iterator<Item = f64>,
+    (left, right): (f64, f64),
+    (top, bottom): (f64, f64),
+) -> Axis {
+    let max = figures
+        .filter(|c| c.is_finite())
+        .fold(1.0, f64::max)
+        .min(3.0);
+    let axis = Axis::new(max * 1.1, left, right, false);
+    draw_x_axis(s, &axis, top, bottom, true);
+    let x100 = axis.at(1.0);
+    s.dashed((x100, top), (x100, bottom), palette::TARGET, 2);
+    axis
+}
+
 pub fn target_bars(data: &ChartData, title: &str, metrics: &[String]) -> Scene {
     let rows: Vec<(&str, &str, Progress, Option<&MetricValue>)> = metrics
         .iter()
@@ -344,16 +363,12 @@ pub fn target_bars(data: &ChartData, title: &str, metrics: &[String]) -> Scene {
             _ => None,
         })
     };
-    let max = rows
-        .iter()
-        .filter_map(|r| r.3.and_then(completion))
-        .filter(|c| c.is_finite())
-        .fold(1.0, f64::max)
-        .min(3.0);
-    let axis = Axis::new(max * 1.1, left, right, false);
-    draw_x_axis(&mut s, &axis, top, bottom, true);
-    let x100 = axis.at(1.0);
-    s.dashed((x100, top), (x100, bottom), palette::TARGET, 2);
+    let axis = completion_axis(
+        &mut s,
+        rows.iter().filter_map(|r| r.3.and_then(completion)),
+        (left, right),
+        (top, bottom),
+    );
     for (i, (name, unit, progress, m)) in rows.iter().enumerate() {
         let cy = top + row_h * (i as f64 + 0.5);
         let lines = wrap(name, size::LABEL, label_w - 20.0);
@@ -466,16 +481,12 @@ pub fn indicator_progress(data: &ChartData, title: &str) -> Scene {
     let (label_w, value_w) = (420.0, 230.0);
     let (left, right) = (30.0 + label_w, width - value_w - 20.0);
     let bottom = top + row_h * n as f64;
-    let max = rows
-        .iter()
-        .filter_map(|r| r.progress)
-        .filter(|c| c.is_finite())
-        .fold(1.0, f64::max)
-        .min(3.0);
-    let axis = Axis::new(max * 1.1, left, right, false);
-    draw_x_axis(&mut s, &axis, top, bottom, true);
-    let x100 = axis.at(1.0);
-    s.dashed((x100, top), (x100, bottom), palette::TARGET, 2);
+    let axis = completion_axis(
+        &mut s,
+        rows.iter().filter_map(|r| r.progress),
+        (left, right),
+        (top, bottom),
+    );
     for (i, r) in rows.iter().enumerate() {
         let cy = top + row_h * (i as f64 + 0.5);
         let label = format!("{} {}", r.key, r.name);
@@ -504,7 +515,7 @@ pub fn indicator_progress(data: &ChartData, title: &str) -> Scene {
             );
             continue;
         };
-        let bar_end = axis.at(p.clamp(0.0, max * 1.1));
+        let bar_end = axis.at(p.clamp(0.0, axis.top));
         if bar_end > left {
             s.rect(left, cy - 14.0, bar_end, cy + 14.0, status_color(r.met));
         }
