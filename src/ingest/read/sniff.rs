@@ -84,13 +84,21 @@ fn sniff_zip(bytes: &[u8]) -> Sniffed {
     let names: Vec<String> = zip
         .file_names()
         .filter_map(Result::ok)
-        .map(|n| n.to_ascii_lowercase())
+        // Some writers name parts with Windows separators (`xl\workbook.xml`).
+        .map(|n| n.to_ascii_lowercase().replace('\\', "/"))
         .collect();
     let has = |n: &str| names.iter().any(|x| x == n);
-    if has("xl/workbook.xml") || names.iter().any(|n| n.ends_with("/workbook.xml")) {
+    // The workbook part may sit anywhere the package's relationships say: `xl/`, another
+    // folder, or the package root (a minimal package).
+    let part = |file: &str| {
+        names
+            .iter()
+            .any(|n| n == file || n.ends_with(&format!("/{file}")))
+    };
+    if part("workbook.xml") {
         return Sniffed::Xlsx;
     }
-    if has("xl/workbook.bin") {
+    if part("workbook.bin") {
         return Sniffed::Xlsb;
     }
     if has("mimetype") && has("content.xml") {
@@ -261,6 +269,26 @@ mod tests {
         let mut b = OLE_MAGIC.to_vec();
         b.extend_from_slice(&[0; 100]);
         assert_eq!(sniff(&b), Sniffed::Unknown);
+    }
+
+    #[test]
+    fn a_workbook_part_at_the_package_root_or_named_with_backslashes_is_xlsx() {
+        // calamine's minimal_package.xlsx and issue_530.xlsx: both open as workbooks.
+        assert_eq!(
+            sniff(&zip(&[
+                ("workbook.xml", "<workbook/>"),
+                ("_rels/.rels", "")
+            ])),
+            Sniffed::Xlsx
+        );
+        assert_eq!(
+            sniff(&zip(&[
+                ("xl\\workbook.xml", "<workbook/>"),
+                ("_rels\\.rels", "")
+            ])),
+            Sniffed::Xlsx
+        );
+        assert_eq!(sniff(&zip(&[("xl\\workbook.bin", "")])), Sniffed::Xlsb);
     }
 
     #[test]
