@@ -100,6 +100,8 @@ pub struct Scorecard {
     pub met: String,
     pub progress: String,
     pub rating_met: String,
+    /// The report's sentence on how progress and met are judged (empty: none).
+    pub rules_note: String,
 }
 
 /// One indicator × part of a [`Scorecard`].

@@ -115,6 +115,10 @@ pub struct RawScorecard {
     /// rating's). Required when an indicator is `qualitative`. Example: `rating_met = "rank <=
     /// target_rank"` (as good as the target or better).
     pub rating_met: Option<String>,
+    /// The report's sentence saying how progress and met are judged, in Chinese for its
+    /// readers (the rules above are SQL). Optional: without it the report says nothing of them.
+    /// Example: `rules_note = "进度 = (完成值 - 基数) ÷ (目标 - 基数)。"`.
+    pub rules_note: Option<String>,
 }
 
 /// One indicator (or one part of a two-value indicator) of a reference-list scorecard.

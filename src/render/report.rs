@@ -224,7 +224,12 @@ fn body(
 
     // A reference-list scorecard: every indicator against its base and target.
     if let Some(ind) = &r.indicators {
-        indicators(&mut h, ind);
+        let note = data
+            .pipeline
+            .scorecard
+            .as_ref()
+            .map_or("", |sc| sc.rules_note.as_str());
+        indicators(&mut h, ind, note);
     }
 
     // Laggards: per headline metric, the counties behind their target to date (the
@@ -396,7 +401,8 @@ fn grades(h: &mut String, data: &ReportData, headline: &[&str]) {
     }
 }
 
-fn indicators(h: &mut String, ind: &crate::assess::IndicatorReport) {
+/// `rules_note`: the pipeline's sentence on how progress and met are judged (may be empty).
+fn indicators(h: &mut String, ind: &crate::assess::IndicatorReport, rules_note: &str) {
     let _ = writeln!(
         h,
         "<section class=\"page\"><h2>考核指标完成情况（{}年）</h2>",
@@ -457,7 +463,11 @@ fn indicators(h: &mut String, ind: &crate::assess::IndicatorReport) {
             esc(&ind.missing_units.join("、"))
         );
     }
-    h.push_str("<p class=\"note\">进度 = (完成值 - 基数) ÷ (目标 - 基数)，目标低于基数的指标（如能耗）以降至目标为达标；目标等于基数时达到即为100%。带*为国家考核指标。</p></section>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}带*为国家考核指标。</p></section>",
+        esc(rules_note)
+    );
 }
 
 fn changes(h: &mut String, data: &ReportData) {

@@ -183,6 +183,7 @@ pub(super) fn compile_scorecard(
         met: sc.met.clone(),
         progress: sc.progress.clone(),
         rating_met,
+        rules_note: sc.rules_note.clone().unwrap_or_default(),
         return_id: sc.return_id.clone(),
         table,
         ratings,
