@@ -3,10 +3,29 @@
 use std::borrow::Cow;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
+/// Characters whose NFKC quick check is Yes and whose combining class is 0, so that a text
+/// of only these is in NFKC without asking the library's tables (most cells: ASCII, the CJK
+/// unified ideographs and the common Chinese punctuation 、。〈〉《》「」『』【】‘’“”). A text
+/// with any other character goes to the library's quick check. The unit test checks every
+/// character of these ranges against the library.
+const SURELY_NFKC: [(char, char); 6] = [
+    ('\u{0}', '\u{7F}'),
+    ('\u{2018}', '\u{2019}'),
+    ('\u{201C}', '\u{201D}'),
+    ('\u{3001}', '\u{3002}'),
+    ('\u{3008}', '\u{3011}'),
+    ('\u{4E00}', '\u{9FFF}'),
+];
+
+fn surely_nfkc(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii() || SURELY_NFKC.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)))
+}
+
 /// NFKC of `s`, borrowed when `s` is already in NFKC (most cells: plain Chinese and ASCII),
 /// which the quick check tells without normalising.
 fn nfkc_cow(s: &str) -> Cow<'_, str> {
-    if is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+    if surely_nfkc(s) || is_nfkc_quick(s.chars()) == IsNormalized::Yes {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(s.nfkc().collect())
@@ -94,6 +113,28 @@ pub fn cell_address(row: u32, col: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_characters_taken_as_nfkc_without_the_tables_are_nfkc_for_the_library_too() {
+        use unicode_normalization::char::canonical_combining_class;
+        let mut checked = 0;
+        for (lo, hi) in SURELY_NFKC {
+            for c in lo..=hi {
+                let one = c.to_string();
+                assert_eq!(is_nfkc_quick(one.chars()), IsNormalized::Yes, "U+{:04X}", c as u32);
+                assert_eq!(canonical_combining_class(c), 0, "U+{:04X}", c as u32);
+                assert!(surely_nfkc(&one));
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 128 + 2 + 2 + 2 + 10 + 20992);
+        // Outside the ranges the library decides: full-width forms and U+3000 are not NFKC.
+        assert!(!surely_nfkc("\u{3000}"));
+        for s in ["（亿元）", "ＪＭ", "：", "\u{F900}"] {
+            assert!(!surely_nfkc(s), "{s}");
+            assert_ne!(nfkc(s), s.trim(), "{s}");
+        }
+    }
 
     #[test]
     fn nfkc_turns_full_width_into_ascii() {

@@ -375,8 +375,21 @@ fn convert_ref(d: &DataRef<'_>) -> Cell {
     }
 }
 
+/// The characters whose NFKC holds a `#`: `#`, `﹟` (small) and `＃` (full width).
+const NUMBER_SIGNS: [char; 3] = ['#', '\u{FE5F}', '\u{FF03}'];
+
 /// Text that spells an error value (`#N/A` typed or pasted as text) is an error cell too.
 fn text_cell(s: &str) -> Cell {
+    // Every error spelling holds a `#`, and only these characters have a `#` in their NFKC
+    // (checked over every character by a unit test): a text without any is no error, and is
+    // not compacted (most cells).
+    if !s.contains(NUMBER_SIGNS) {
+        return if s.trim().is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.to_string())
+        };
+    }
     let t = crate::text::compact(s);
     const ERRORS: [&str; 8] = [
         "#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#DATA!",
@@ -393,6 +406,20 @@ fn text_cell(s: &str) -> Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_number_signs_have_a_number_sign_in_their_nfkc_so_only_they_can_spell_an_error() {
+        let with_sign: Vec<char> = (0..=0x10FFFF_u32)
+            .filter_map(char::from_u32)
+            .filter(|c| crate::text::compact(&c.to_string()).contains('#'))
+            .collect();
+        assert_eq!(with_sign, NUMBER_SIGNS);
+        assert_eq!(text_cell("＃N/A"), Cell::Error("#N/A".into()));
+        assert_eq!(text_cell(" #ref! "), Cell::Error("#REF!".into()));
+        assert_eq!(text_cell("约3亿"), Cell::Text("约3亿".into()));
+        assert_eq!(text_cell("\u{3000} "), Cell::Empty);
+        assert_eq!(text_cell("#1号地块"), Cell::Text("#1号地块".into()));
+    }
 
     #[test]
     fn a_date_cell_outside_1900_to_9999_is_its_number_and_never_panics() {
