@@ -121,7 +121,12 @@ mod tests {
         for (lo, hi) in SURELY_NFKC {
             for c in lo..=hi {
                 let one = c.to_string();
-                assert_eq!(is_nfkc_quick(one.chars()), IsNormalized::Yes, "U+{:04X}", c as u32);
+                assert_eq!(
+                    is_nfkc_quick(one.chars()),
+                    IsNormalized::Yes,
+                    "U+{:04X}",
+                    c as u32
+                );
                 assert_eq!(canonical_combining_class(c), 0, "U+{:04X}", c as u32);
                 assert!(surely_nfkc(&one));
                 checked += 1;

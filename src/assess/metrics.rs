@@ -104,17 +104,51 @@ pub(crate) fn aggregate_values(
     scope: super::expr::ScopeValues,
     period: Period,
 ) -> PolarsResult<Vec<f64>> {
-    match aggregate_expr(spec, frame.schema(), period) {
-        Some(e) => {
-            let out =
-                super::expr::per_scope(frame.clone().lazy(), scope, vec![e.alias("v")], lit(0.0))?;
-            super::expr::numbers(&out, "v")
-        }
-        None => match &spec.aggregate {
-            Aggregate::Sql(sql) => sql_values(spec, sql, frame, scope, period),
+    Ok(aggregates_values(&[spec], frame, scope, period)?
+        .pop()
+        .unwrap_or_default())
+}
+
+/// Several aggregates over one frame, for the whole table or per scope value: one vector of
+/// values per aggregate, in the order given. The aggregates that are polars expressions run
+/// in one query (each polars query has a cost of its own, whatever its size); an SQL
+/// aggregate runs in its own.
+pub(crate) fn aggregates_values(
+    specs: &[&AggregateSpec],
+    frame: &DataFrame,
+    scope: super::expr::ScopeValues,
+    period: Period,
+) -> PolarsResult<Vec<Vec<f64>>> {
+    let exprs: Vec<Option<Expr>> = specs
+        .iter()
+        .map(|s| aggregate_expr(s, frame.schema(), period))
+        .collect();
+    let name = |i: usize| format!("__a{i}");
+    let batched: Vec<Expr> = exprs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| e.clone().map(|e| e.alias(name(i))))
+        .collect();
+    let out = if batched.is_empty() {
+        None
+    } else {
+        Some(super::expr::per_scope(
+            frame.clone().lazy(),
+            scope,
+            batched,
+            lit(0.0),
+        )?)
+    };
+    specs
+        .iter()
+        .zip(&exprs)
+        .enumerate()
+        .map(|(i, (spec, e))| match (e, &out, &spec.aggregate) {
+            (Some(_), Some(out), _) => super::expr::numbers(out, &name(i)),
+            (_, _, Aggregate::Sql(sql)) => sql_values(spec, sql, frame, scope, period),
             _ => Ok(Vec::new()),
-        },
-    }
+        })
+        .collect()
 }
 
 /// The values a column scope takes: the units for the unit's column, else the column's
@@ -155,25 +189,47 @@ fn texts(c: &Column) -> PolarsResult<Vec<String>> {
 }
 
 /// A metric's numerators and denominators, one per scope value (one for the whole table).
+#[derive(Clone)]
 struct Sums {
     num: Vec<f64>,
     den: Vec<f64>,
 }
 
-/// The metric's numerator and denominator over every row (`None`) or per value of `scope`
-/// (in the order of `values`; a value without rows sums to 0).
+/// The numerators and denominators of several metrics over every row (`None`) or per value
+/// of `scope` (in the order of `values`; a value without rows sums to 0), in one query.
 fn sums(
-    m: &Metric,
+    ms: &[&Metric],
     frame: &DataFrame,
     scope: super::expr::ScopeValues,
     period: Period,
-) -> PolarsResult<Sums> {
-    let num = aggregate_values(&m.value, frame, scope, period)?;
-    let den = match &m.denominator {
-        Some(d) => aggregate_values(d, frame, scope, period)?,
-        None => vec![0.0; num.len()],
-    };
-    Ok(Sums { num, den })
+) -> PolarsResult<Vec<Sums>> {
+    let specs: Vec<&AggregateSpec> = ms
+        .iter()
+        .flat_map(|m| std::iter::once(&m.value).chain(m.denominator.as_ref()))
+        .collect();
+    // Over the whole table each aggregate runs alone, as a report table's total does: polars
+    // adds a column up differently in a select of several sums than in a select of one
+    // (428.01 against 428.00999999999993 on the same rows), and a table's 合计 must equal its
+    // metric exactly. Per scope value, the group-by adds up the same way either way.
+    let mut values = match scope {
+        None => specs
+            .iter()
+            .map(|s| aggregate_values(s, frame, None, period))
+            .collect::<PolarsResult<Vec<_>>>()?,
+        Some(_) => aggregates_values(&specs, frame, scope, period)?,
+    }
+    .into_iter();
+    Ok(ms
+        .iter()
+        .map(|m| {
+            let num = values.next().unwrap_or_default();
+            let den = match &m.denominator {
+                Some(_) => values.next().unwrap_or_default(),
+                None => vec![0.0; num.len()],
+            };
+            Sums { num, den }
+        })
+        .collect())
 }
 
 /// (value, numerator, denominator) of one scope value.
@@ -191,53 +247,107 @@ fn value_of(m: &Metric, num: f64, den: f64) -> Triple {
     }
 }
 
-/// The metric's values at one scope: the city (`[None]`) or each value of the scope column.
+/// The values of the metrics of one table at one scope: per metric, the city (`[None]`) or
+/// each value of the scope column. `city` holds the metrics' sums over every row.
 fn scope_results(
     pipeline: &Pipeline,
-    m: &Metric,
+    ms: &[&Metric],
     frame: &DataFrame,
     scope: &Scope,
-    city: &Sums,
+    city: &[Sums],
     period: Period,
-) -> PolarsResult<Vec<(Option<String>, Triple)>> {
+) -> PolarsResult<Vec<Vec<(Option<String>, Triple)>>> {
     let Some(column) = scope.column(pipeline) else {
-        return Ok(vec![(None, value_of(m, city.num[0], city.den[0]))]);
+        return Ok(ms
+            .iter()
+            .zip(city)
+            .map(|(m, c)| vec![(None, value_of(m, c.num[0], c.den[0]))])
+            .collect());
     };
     let values = scope_values(pipeline, frame, scope)?;
     if frame.schema().get(column).is_none() {
-        return Ok(values
-            .into_iter()
-            .map(|v| (Some(v), (None, None, None)))
-            .collect());
+        let none: Vec<_> = values
+            .iter()
+            .map(|v| (Some(v.clone()), (None, None, None)))
+            .collect();
+        return Ok(vec![none; ms.len()]);
     }
-    let per = sums(m, frame, Some((column, &values)), period)?;
-    let den_at_city = m.denominator_scope.get(scope) == Some(&Scope::City);
-    Ok(values
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let den = if den_at_city { city.den[0] } else { per.den[i] };
-            (Some(v), value_of(m, per.num[i], den))
+    let per = sums(ms, frame, Some((column, &values)), period)?;
+    Ok(ms
+        .iter()
+        .zip(per.iter().zip(city))
+        .map(|(m, (per, city))| {
+            let den_at_city = m.denominator_scope.get(scope) == Some(&Scope::City);
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let den = if den_at_city { city.den[0] } else { per.den[i] };
+                    (Some(v.clone()), value_of(m, per.num[i], den))
+                })
+                .collect()
         })
         .collect())
 }
 
 /// Computes every metric for the city and its scopes, as polars aggregations over the frames
-/// of the period's tables (`projects_current`, `talent_current`, …). `change_of` metrics are
-/// not among them: they need other periods ([`change_metrics`]).
+/// of the period's tables (`projects_current`, `talent_current`, …): one query per table and
+/// scope for all the metrics over it. `change_of` metrics are not among them: they need
+/// other periods ([`change_metrics`]).
 pub fn compute_metrics(
     pipeline: &Pipeline,
     frames: &BTreeMap<String, DataFrame>,
     period: Period,
 ) -> PolarsResult<Vec<MetricValue>> {
-    let mut out = Vec::new();
-    for m in pipeline.metrics.iter().filter(|m| m.change_of.is_none()) {
-        let Some(frame) = frames.get(&m.table) else {
+    let computed: Vec<&Metric> = pipeline
+        .metrics
+        .iter()
+        .filter(|m| m.change_of.is_none() && frames.contains_key(&m.table))
+        .collect();
+    // Per metric (by its place in `computed`) and scope: its values.
+    let mut results: BTreeMap<(usize, &Scope), Vec<(Option<String>, Triple)>> = BTreeMap::new();
+    for (table, frame) in frames {
+        let on: Vec<(usize, &Metric)> = computed
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| &m.table == table)
+            .map(|(i, m)| (i, *m))
+            .collect();
+        if on.is_empty() {
             continue;
-        };
-        let city = sums(m, frame, None, period)?;
+        }
+        let all: Vec<&Metric> = on.iter().map(|(_, m)| *m).collect();
+        let city = sums(&all, frame, None, period)?;
+        let mut scopes: Vec<&Scope> = Vec::new();
+        for m in &all {
+            for s in &m.scopes {
+                if !scopes.contains(&s) {
+                    scopes.push(s);
+                }
+            }
+        }
+        for scope in scopes {
+            let (idx, ms): (Vec<usize>, Vec<&Metric>) = on
+                .iter()
+                .filter(|(_, m)| m.scopes.contains(scope))
+                .map(|(i, m)| (*i, *m))
+                .unzip();
+            let their_city: Vec<Sums> = on
+                .iter()
+                .zip(&city)
+                .filter(|((_, m), _)| m.scopes.contains(scope))
+                .map(|(_, c)| c.clone())
+                .collect();
+            let per = scope_results(pipeline, &ms, frame, scope, &their_city, period)?;
+            for (i, r) in idx.into_iter().zip(per) {
+                results.insert((i, scope), r);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, m) in computed.iter().enumerate() {
         for scope in &m.scopes {
-            for (sv, v) in scope_results(pipeline, m, frame, scope, &city, period)? {
+            for (sv, v) in results.remove(&(i, scope)).unwrap_or_default() {
                 out.push(metric_value(pipeline, m, scope, sv, v, period));
             }
         }

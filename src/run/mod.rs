@@ -539,9 +539,13 @@ pub fn run_with(
             let metrics = match cached {
                 Some(m) => m,
                 None => {
-                    let m =
-                        state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed)?
-                            .metrics;
+                    let m = state::period_metrics(
+                        pipeline,
+                        &outcomes,
+                        *p,
+                        &sha_by_file,
+                        &first_listed,
+                    )?;
                     if let Err(e) = history_cache.put(&key, &m) {
                         eprintln!("warning: could not write the history cache: {e}");
                     }

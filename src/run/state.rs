@@ -99,16 +99,23 @@ impl FirstListed {
     }
 }
 
-/// Identity and assessment of `period` from every sheet read (earlier months included).
-pub fn period_state(
+/// The period's current tables (by name), the rows of its snapshots in effect (per return
+/// type that is not merged), its conflicts and the snapshots' carried-forward returns.
+struct Current {
+    tables: BTreeMap<String, Table>,
+    row_tables: Vec<Table>,
+    conflicts: Vec<Conflict>,
+    carried_forward: Vec<CarriedForward>,
+}
+
+fn current_tables(
     pipeline: &Pipeline,
     outcomes: &[SheetOutcome],
     period: Period,
     sha_by_file: &BTreeMap<String, String>,
     first_listed: &FirstListed,
-) -> PolarsResult<PeriodState> {
+) -> Current {
     let snapshots = identity::snapshots_for(outcomes, period);
-    let missing_returns = identity::missing_returns(pipeline, outcomes, period);
     let carried_forward: Vec<CarriedForward> = snapshots
         .iter()
         .filter(|s| s.carried_forward(period))
@@ -118,9 +125,12 @@ pub fn period_state(
             from_period: s.return_period.to_string(),
         })
         .collect();
-    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
-    let mut row_tables: Vec<Table> = Vec::new();
-    let mut conflicts = Vec::new();
+    let mut current = Current {
+        tables: BTreeMap::new(),
+        row_tables: Vec::new(),
+        conflicts: Vec::new(),
+        carried_forward,
+    };
     for rt in &pipeline.returns {
         let snaps: Vec<_> = snapshots
             .iter()
@@ -133,18 +143,49 @@ pub fn period_state(
             .get(&(rt.id.clone(), period.year))
             .unwrap_or(&empty);
         let ct = identity::current_table(rt, &snaps, period, sha_by_file, history);
-        conflicts.extend(ct.conflicts);
+        current.conflicts.extend(ct.conflicts);
         if !rt.merge_columns {
-            row_tables.push(ct.rows);
+            current.row_tables.push(ct.rows);
         }
-        tables.insert(ct.current.name.clone(), ct.current);
+        current.tables.insert(ct.current.name.clone(), ct.current);
     }
-    // From here on the tables are frames: the assessment, the store and the report read them.
-    let frames = tables
+    current
+}
+
+fn frames_of(tables: &BTreeMap<String, Table>) -> PolarsResult<BTreeMap<String, DataFrame>> {
+    tables
         .iter()
         .map(|(name, t)| Ok((name.clone(), t.to_frame()?)))
-        .collect::<PolarsResult<BTreeMap<_, _>>>()?;
-    let row_frames = row_tables
+        .collect()
+}
+
+/// The metric values at the end of `period`, and nothing else: what the cumulative chart
+/// needs of the months that are neither written nor compared with.
+pub fn period_metrics(
+    pipeline: &Pipeline,
+    outcomes: &[SheetOutcome],
+    period: Period,
+    sha_by_file: &BTreeMap<String, String>,
+    first_listed: &FirstListed,
+) -> PolarsResult<Vec<MetricValue>> {
+    let current = current_tables(pipeline, outcomes, period, sha_by_file, first_listed);
+    assess::compute_metrics(pipeline, &frames_of(&current.tables)?, period)
+}
+
+/// Identity and assessment of `period` from every sheet read (earlier months included).
+pub fn period_state(
+    pipeline: &Pipeline,
+    outcomes: &[SheetOutcome],
+    period: Period,
+    sha_by_file: &BTreeMap<String, String>,
+    first_listed: &FirstListed,
+) -> PolarsResult<PeriodState> {
+    let current = current_tables(pipeline, outcomes, period, sha_by_file, first_listed);
+    let missing_returns = identity::missing_returns(pipeline, outcomes, period);
+    // From here on the tables are frames: the assessment, the store and the report read them.
+    let frames = frames_of(&current.tables)?;
+    let row_frames = current
+        .row_tables
         .iter()
         .map(|t| Ok((t.name.clone(), t.to_frame()?)))
         .collect::<PolarsResult<Vec<_>>>()?;
@@ -172,13 +213,13 @@ pub fn period_state(
         report,
         indicators,
         frames,
-        tables,
+        tables: current.tables,
         row_frames,
         metrics,
         ranking,
         stages,
-        conflicts,
+        conflicts: current.conflicts,
         missing_returns,
-        carried_forward,
+        carried_forward: current.carried_forward,
     })
 }
