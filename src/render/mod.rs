@@ -133,10 +133,20 @@ pub struct RenderSummary {
 /// Renders everything for the period into `dir` (`<out>/reports/<YYYY-MM>`).
 pub fn render(data: &ReportData, dir: &Path) -> Result<RenderSummary, RenderError> {
     let mut summary = RenderSummary::default();
-    let charts = charts::render_charts(data, &dir.join("charts"))?;
+    // Charts, tables and the filers' feedback are independent: drawn and written at once.
+    let (charts, (tables, feedback)) = rayon::join(
+        || charts::render_charts(data, &dir.join("charts")),
+        || {
+            rayon::join(
+                || tables::write_tables(data, &dir.join("tables")),
+                || feedback::write_feedback(data, &dir.join("validation")),
+            )
+        },
+    );
+    let charts = charts?;
     summary.charts = charts.iter().map(|c| c.id.clone()).collect();
-    summary.tables = tables::write_tables(data, &dir.join("tables"))?;
-    summary.feedback = feedback::write_feedback(data, &dir.join("validation"))?;
+    summary.tables = tables?;
+    summary.feedback = feedback?;
     summary.report = Some(report::write_report(data, &charts, dir)?);
     summary.missing_glyphs = font::take_missing();
     Ok(summary)

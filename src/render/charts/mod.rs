@@ -59,29 +59,33 @@ pub fn render_charts(data: &ReportData, dir: &Path) -> Result<Vec<ChartFile>, Re
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut out = Vec::with_capacity(report.charts.len());
-    for chart in &report.charts {
-        let scene = layout(&cd, chart);
-        let fail = |message: String| RenderError::Chart {
-            chart: chart.id.clone(),
-            message,
-        };
-        let svg_path = dir.join(format!("{}.svg", chart.id));
-        let png_path = dir.join(format!("{}.png", chart.id));
-        let svg = to_svg(&scene).map_err(fail)?;
-        crate::store::write_atomic(&svg_path, svg.as_bytes())?;
-        let pixels = to_pixels(&scene).map_err(fail)?;
-        write_png(&png_path, &scene, &pixels)?.map_err(fail)?;
-        #[cfg(test)]
-        tests::record_pixels(&png_path, &pixels);
-        out.push(ChartFile {
-            id: chart.id.clone(),
-            title: chart.title.clone(),
-            svg: svg_path,
-            png: png_path,
-        });
-    }
-    Ok(out)
+    // Each chart is laid out, drawn and encoded on its own (in parallel), in the declared order.
+    use rayon::prelude::*;
+    report
+        .charts
+        .par_iter()
+        .map(|chart| {
+            let scene = layout(&cd, chart);
+            let fail = |message: String| RenderError::Chart {
+                chart: chart.id.clone(),
+                message,
+            };
+            let svg_path = dir.join(format!("{}.svg", chart.id));
+            let png_path = dir.join(format!("{}.png", chart.id));
+            let svg = to_svg(&scene).map_err(fail)?;
+            crate::store::write_atomic(&svg_path, svg.as_bytes())?;
+            let pixels = to_pixels(&scene).map_err(fail)?;
+            write_png(&png_path, &scene, &pixels)?.map_err(fail)?;
+            #[cfg(test)]
+            tests::record_pixels(&png_path, &pixels);
+            Ok(ChartFile {
+                id: chart.id.clone(),
+                title: chart.title.clone(),
+                svg: svg_path,
+                png: png_path,
+            })
+        })
+        .collect()
 }
 
 /// Lays a chart out.
