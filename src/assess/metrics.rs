@@ -207,18 +207,7 @@ fn sums(
         .iter()
         .flat_map(|m| std::iter::once(&m.value).chain(m.denominator.as_ref()))
         .collect();
-    // Over the whole table each aggregate runs alone, as a report table's total does: polars
-    // adds a column up differently in a select of several sums than in a select of one
-    // (428.01 against 428.00999999999993 on the same rows), and a table's 合计 must equal its
-    // metric exactly. Per scope value, the group-by adds up the same way either way.
-    let mut values = match scope {
-        None => specs
-            .iter()
-            .map(|s| aggregate_values(s, frame, None, period))
-            .collect::<PolarsResult<Vec<_>>>()?,
-        Some(_) => aggregates_values(&specs, frame, scope, period)?,
-    }
-    .into_iter();
+    let mut values = aggregates_values(&specs, frame, scope, period)?.into_iter();
     Ok(ms
         .iter()
         .map(|m| {
