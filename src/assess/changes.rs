@@ -377,8 +377,15 @@ mod tests {
             .into_iter()
             .filter(|s| s.return_id == rt.id)
             .collect();
-        crate::identity::current_table(rt, &snaps, period, &BTreeMap::new(), &BTreeMap::new())
-            .current
+        crate::identity::current_table(
+            rt,
+            &snaps,
+            period,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            crate::identity::Build::Everything,
+        )
+        .current
     }
 
     fn kinds(changes: &[Change]) -> Vec<(String, Option<String>)> {

@@ -103,6 +103,16 @@ fn kind_str(k: FilerKind) -> &'static str {
     }
 }
 
+/// What [`current_table`] builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Build {
+    /// The snapshot rows, the current table and the conflicts between filers.
+    Everything,
+    /// The current table alone (the snapshot rows and the conflicts are left empty): what a
+    /// month needs whose metrics are only charted.
+    CurrentOnly,
+}
+
 /// Builds the tables of one return type for `period` from its snapshots.
 /// `history` lists, per filer, every (return period, record keys) of the year so far, so that
 /// the filer that listed a record most recently first can be preferred (项目流转).
@@ -112,6 +122,7 @@ pub fn current_table(
     period: Period,
     sha_by_file: &BTreeMap<String, String>,
     history: &BTreeMap<String, BTreeMap<String, Period>>,
+    build: Build,
 ) -> CurrentTables {
     let mut rows: Vec<Row> = Vec::new();
     for (si, s) in snapshots.iter().enumerate() {
@@ -217,7 +228,10 @@ pub fn current_table(
     };
 
     // The snapshot rows, in a stable order (filer, file, sheet, row).
-    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let mut order: Vec<usize> = match build {
+        Build::Everything => (0..rows.len()).collect(),
+        Build::CurrentOnly => Vec::new(),
+    };
     order.sort_by(|&a, &b| {
         let (ra, rb) = (&rows[a], &rows[b]);
         (
@@ -277,7 +291,7 @@ pub fn current_table(
             .collect();
         filers.sort();
         filers.dedup();
-        if !rt.merge_columns {
+        if !rt.merge_columns && build == Build::Everything {
             for &i in &g[1..] {
                 let o = &rows[i];
                 let os = &snapshots[o.snapshot];

@@ -4,7 +4,9 @@
 mod dedup;
 mod months;
 
-pub use dedup::{current_table, record_key, record_keys, Conflict, CurrentTables, RecordKeys};
+pub use dedup::{
+    current_table, record_key, record_keys, Build, Conflict, CurrentTables, RecordKeys,
+};
 pub use months::same_records;
 
 use crate::normalise::SheetOutcome;

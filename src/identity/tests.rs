@@ -92,7 +92,14 @@ fn current_with(
             }
         }
     }
-    current_table(rt, &snaps, period, &BTreeMap::new(), &history)
+    current_table(
+        rt,
+        &snaps,
+        period,
+        &BTreeMap::new(),
+        &history,
+        Build::Everything,
+    )
 }
 
 fn col(t: &crate::table::Table, r: usize, name: &str) -> Value {

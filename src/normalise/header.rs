@@ -56,9 +56,35 @@ fn label(cell: &Cell) -> String {
     }
 }
 
+/// The header labels of the rows a header is looked for in (and the row under the last, for
+/// a two-row header), each row `width` long: worked out once per sheet, as every return type
+/// and every candidate row reads them.
+struct Labels {
+    rows: Vec<Vec<String>>,
+    width: usize,
+}
+
+impl Labels {
+    fn of(sheet: &Sheet) -> Labels {
+        let width = sheet.width();
+        let rows = (0..sheet.rows.len().min(HEADER_SEARCH_ROWS + 1))
+            .map(|r| (0..width).map(|c| label(sheet.get(r, c))).collect())
+            .collect();
+        Labels { rows, width }
+    }
+
+    /// The label at (r, c); empty outside the rows worked out.
+    fn get(&self, r: usize, c: usize) -> &str {
+        self.rows
+            .get(r)
+            .and_then(|row| row.get(c))
+            .map_or("", String::as_str)
+    }
+}
+
 /// Maps the header starting at grid row `r`, over one row or (when `two_rows`) two.
-fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> HeaderMatch {
-    let width = sheet.width();
+fn map_header(labels: &Labels, rt: &ReturnType, r: usize, two_rows: bool) -> HeaderMatch {
+    let width = labels.width;
     let mut columns: Vec<MappedColumn> = Vec::new();
     let mut duplicates = Vec::new();
     let mut group_title = String::new();
@@ -69,9 +95,9 @@ fn map_header(sheet: &Sheet, rt: &ReturnType, r: usize, two_rows: bool) -> Heade
     let mut first_col: Option<usize> = None;
     let mut unread: Vec<(usize, String)> = Vec::new();
     for c in 0..width {
-        let top = label(sheet.get(r, c));
+        let top = labels.get(r, c).to_string();
         let bottom = if two_rows {
-            label(sheet.get(r + 1, c))
+            labels.get(r + 1, c).to_string()
         } else {
             String::new()
         };
@@ -234,16 +260,17 @@ fn recognised(rt: &ReturnType, m: &HeaderMatch) -> bool {
 pub fn recognise(sheet: &Sheet, pipeline: &Pipeline) -> Option<HeaderMatch> {
     let mut best: Option<HeaderMatch> = None;
     let rows = sheet.rows.len().min(HEADER_SEARCH_ROWS);
+    let labels = Labels::of(sheet);
     for (ri, rt) in pipeline.returns.iter().enumerate() {
-        let one_row: Vec<HeaderMatch> = (0..rows.min(sheet.rows.len()))
-            .map(|r| map_header(sheet, rt, r, false))
+        let one_row: Vec<HeaderMatch> = (0..rows)
+            .map(|r| map_header(&labels, rt, r, false))
             .collect();
         for r in 0..one_row.len() {
             let mut cand = one_row[r].clone();
             // Two rows only when they name more columns than either row alone (a title or
             // empty row above a one-row header adds nothing).
             if r + 1 < sheet.rows.len() {
-                let two = map_header(sheet, rt, r, true);
+                let two = map_header(&labels, rt, r, true);
                 let below = one_row.get(r + 1).map(|m| m.columns.len()).unwrap_or(0);
                 let sub_header = two.sub_header && two.columns.len() >= cand.columns.len();
                 if (two.columns.len() > cand.columns.len() && two.columns.len() > below)

@@ -114,6 +114,7 @@ fn current_tables(
     period: Period,
     sha_by_file: &BTreeMap<String, String>,
     first_listed: &FirstListed,
+    build: identity::Build,
 ) -> Current {
     let snapshots = identity::snapshots_for(outcomes, period);
     let carried_forward: Vec<CarriedForward> = snapshots
@@ -142,7 +143,7 @@ fn current_tables(
             .0
             .get(&(rt.id.clone(), period.year))
             .unwrap_or(&empty);
-        let ct = identity::current_table(rt, &snaps, period, sha_by_file, history);
+        let ct = identity::current_table(rt, &snaps, period, sha_by_file, history, build);
         current.conflicts.extend(ct.conflicts);
         if !rt.merge_columns {
             current.row_tables.push(ct.rows);
@@ -168,7 +169,14 @@ pub fn period_metrics(
     sha_by_file: &BTreeMap<String, String>,
     first_listed: &FirstListed,
 ) -> PolarsResult<Vec<MetricValue>> {
-    let current = current_tables(pipeline, outcomes, period, sha_by_file, first_listed);
+    let current = current_tables(
+        pipeline,
+        outcomes,
+        period,
+        sha_by_file,
+        first_listed,
+        identity::Build::CurrentOnly,
+    );
     assess::compute_metrics(pipeline, &frames_of(&current.tables)?, period)
 }
 
@@ -180,7 +188,14 @@ pub fn period_state(
     sha_by_file: &BTreeMap<String, String>,
     first_listed: &FirstListed,
 ) -> PolarsResult<PeriodState> {
-    let current = current_tables(pipeline, outcomes, period, sha_by_file, first_listed);
+    let current = current_tables(
+        pipeline,
+        outcomes,
+        period,
+        sha_by_file,
+        first_listed,
+        identity::Build::Everything,
+    );
     let missing_returns = identity::missing_returns(pipeline, outcomes, period);
     // From here on the tables are frames: the assessment, the store and the report read them.
     let frames = frames_of(&current.tables)?;
