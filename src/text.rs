@@ -40,7 +40,15 @@ pub fn nfkc(s: &str) -> String {
 /// NFKC and remove every whitespace character: the form header spellings and vocabulary
 /// aliases are compared in.
 pub fn compact(s: &str) -> String {
-    nfkc_cow(s).chars().filter(|c| !c.is_whitespace()).collect()
+    compact_cow(s).into_owned()
+}
+
+/// [`compact`], borrowed when `s` is already compact (in NFKC, without whitespace).
+pub fn compact_cow(s: &str) -> Cow<'_, str> {
+    match nfkc_cow(s) {
+        n if !n.chars().any(char::is_whitespace) => n,
+        n => Cow::Owned(n.chars().filter(|c| !c.is_whitespace()).collect()),
+    }
 }
 
 /// The identity form of DESIGN §3: NFKC, trim, collapse inner whitespace, ASCII lower case.
@@ -59,7 +67,7 @@ pub fn identity_key(s: &str) -> String {
 /// A header label as compared with the spellings: compact form without a trailing
 /// required-field marker (`*`, `※`) and without line breaks.
 pub fn header_label(s: &str) -> String {
-    let c = compact(s);
+    let c = compact_cow(s);
     c.trim_start_matches(['*', '※'])
         .trim_end_matches(['*', '※', ':'])
         .to_string()

@@ -5,6 +5,7 @@
 use crate::ingest::{Cell, Sheet};
 use crate::pipeline::{ColumnKind, MoneyUnit, Pipeline, ReturnType};
 use crate::text::header_label;
+use std::borrow::Cow;
 
 /// How far down a header is looked for.
 pub const HEADER_SEARCH_ROWS: usize = 20;
@@ -87,7 +88,7 @@ fn map_header(labels: &Labels, rt: &ReturnType, r: usize, two_rows: bool) -> Hea
     let width = labels.width;
     let mut columns: Vec<MappedColumn> = Vec::new();
     let mut duplicates = Vec::new();
-    let mut group_title = String::new();
+    let mut group_title = "";
     let mut pending_units: Vec<(usize, String)> = Vec::new();
     let mut markers = 0;
     let mut unconsumed = 0;
@@ -95,76 +96,70 @@ fn map_header(labels: &Labels, rt: &ReturnType, r: usize, two_rows: bool) -> Hea
     let mut first_col: Option<usize> = None;
     let mut unread: Vec<(usize, String)> = Vec::new();
     for c in 0..width {
-        let top = labels.get(r, c).to_string();
-        let bottom = if two_rows {
-            labels.get(r + 1, c).to_string()
-        } else {
-            String::new()
-        };
+        let top = labels.get(r, c);
+        let bottom = if two_rows { labels.get(r + 1, c) } else { "" };
         if !top.is_empty() {
-            group_title = top.clone();
+            group_title = top;
         }
-        if first_col.is_none() && !(top.is_empty() && bottom.is_empty()) {
+        if top.is_empty() && bottom.is_empty() {
+            continue;
+        }
+        if first_col.is_none() {
             first_col = Some(c);
         }
-        let parent = if top.is_empty() {
-            group_title.clone()
-        } else {
-            top.clone()
-        };
-        let mut candidates: Vec<String> = Vec::new();
+        let parent = if top.is_empty() { group_title } else { top };
+        let mut candidates: Vec<Cow<str>> = Vec::new();
         if !bottom.is_empty() {
             if bottom == "单位" || bottom == "计量单位" {
                 markers += 1;
-                pending_units.push((c, parent.clone()));
+                pending_units.push((c, parent.to_string()));
                 continue;
             }
             // A unit under a `单位` column is that column's first value, not a sub-header.
             let unit_column = top == "单位" || top == "计量单位";
-            if (is_unit_label(&bottom) && !unit_column) || bottom == "金额" || bottom == "数额"
-            {
+            if (is_unit_label(bottom) && !unit_column) || bottom == "金额" || bottom == "数额" {
                 markers += 1;
             }
-            if is_unit_label(&bottom) && !parent.is_empty() {
+            if is_unit_label(bottom) && !parent.is_empty() {
                 // `计划总投资` over `万元`: the unit of the column above.
                 let unit = bottom.trim_start_matches('(').trim_end_matches(')');
-                candidates.push(format!("{parent}({unit})"));
+                candidates.push(format!("{parent}({unit})").into());
             }
-            candidates.push(bottom.clone());
+            candidates.push(bottom.into());
             if !parent.is_empty() {
-                candidates.push(format!("{parent}{bottom}"));
+                candidates.push(format!("{parent}{bottom}").into());
                 if bottom == "金额" || bottom == "数额" || bottom.starts_with("金额(") {
-                    let unit = crate::text::split_paren_suffix(&bottom)
+                    let unit = crate::text::split_paren_suffix(bottom)
                         .1
                         .map(|u| format!("({u})"))
                         .unwrap_or_default();
-                    candidates.push(format!("{parent}{unit}"));
+                    candidates.push(format!("{parent}{unit}").into());
                 }
             }
         }
         if !top.is_empty() {
-            candidates.push(top.clone());
+            candidates.push(top.into());
         }
         let mut consumed = false;
         // A unit given by the title over a group of columns: `投资情况（万元）` or `万元`.
         let group_unit = if !bottom.is_empty() {
-            group_unit(&parent)
+            group_unit(parent)
         } else {
             None
         };
         for cand in candidates {
-            if rt.index_headers.contains(&cand) {
+            if rt.index_headers.contains(cand.as_ref()) {
                 index_cols.push(c);
                 consumed = true;
                 break;
             }
-            if rt.ignored_headers.contains(&cand) {
+            if rt.ignored_headers.contains(cand.as_ref()) {
                 consumed = true;
                 break;
             }
             if let Some((col, unit)) = rt.match_header(&cand) {
                 if columns.iter().any(|m| m.column == col) {
-                    duplicates.push((c, cand));
+                    duplicates.push((c, cand.into_owned()));
                 } else {
                     let header_unit = unit.or_else(|| {
                         (cand == bottom && matches!(rt.columns[col].kind, ColumnKind::Money { .. }))
@@ -185,9 +180,9 @@ fn map_header(labels: &Labels, rt: &ReturnType, r: usize, two_rows: bool) -> Hea
         if !bottom.is_empty() && !consumed {
             unconsumed += 1;
         }
-        if !consumed && (!top.is_empty() || !bottom.is_empty()) {
-            let shown = if bottom.is_empty() { &top } else { &bottom };
-            unread.push((c, shown.clone()));
+        if !consumed {
+            let shown = if bottom.is_empty() { top } else { bottom };
+            unread.push((c, shown.to_string()));
         }
     }
     // `单位` sub-columns give the unit of the money column under the same group title.

@@ -528,7 +528,12 @@ impl MoneyUnit {
 
     /// Parses a unit word: 亿元/亿, 万元/万, 千元, 元.
     pub fn parse(word: &str) -> Option<MoneyUnit> {
-        let w = crate::text::compact(word);
+        // Every unit word has 元, 亿 or 万, and no other character has them in its NFKC (the
+        // unit test checks every character): most words are told apart without normalising.
+        if !word.contains(['元', '亿', '万']) {
+            return None;
+        }
+        let w = crate::text::compact_cow(word);
         // `(亿元)` after a number, `3个亿` as clerks say it.
         let w = w.trim_start_matches('(').trim_end_matches(')');
         let w = w.strip_prefix('个').unwrap_or(w);
@@ -881,6 +886,20 @@ pub struct Funnel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_yuan_yi_and_wan_have_themselves_in_their_nfkc_so_a_unit_word_needs_one() {
+        let with_unit_char: Vec<char> = (0..=0x10FFFF_u32)
+            .filter_map(char::from_u32)
+            .filter(|c| crate::text::compact(&c.to_string()).contains(['元', '亿', '万']))
+            .collect();
+        assert_eq!(with_unit_char, ['万', '亿', '元']);
+        assert_eq!(MoneyUnit::parse(" 万 元 "), Some(MoneyUnit::ALL[1]));
+        assert_eq!(MoneyUnit::parse("（亿元）"), Some(MoneyUnit::ALL[0]));
+        assert_eq!(MoneyUnit::parse("个亿"), Some(MoneyUnit::ALL[0]));
+        assert_eq!(MoneyUnit::parse("美元"), None);
+        assert_eq!(MoneyUnit::parse("亩"), None);
+    }
 
     #[test]
     fn a_money_unit_after_a_header_without_parentheses_is_its_unit() {
