@@ -11,11 +11,52 @@ use polars::prelude::*;
 
 /// Every condition holds (an empty list holds for every row).
 pub fn all_hold(conditions: &[Condition], schema: &Schema, period: Period) -> Expr {
+    all_hold_within(conditions, schema, &Bounds::of(period))
+}
+
+/// Every condition holds, with the period's bounds taken from `bounds`.
+pub fn all_hold_within(conditions: &[Condition], schema: &Schema, bounds: &Bounds) -> Expr {
     conditions
         .iter()
-        .map(|c| holds(c, schema, period))
+        .map(|c| holds(c, schema, bounds))
         .reduce(|a, b| a.and(b))
         .unwrap_or_else(|| lit(true))
+}
+
+/// The column that keys the rows of several periods stacked in one frame (`YYYY-MM`).
+pub const PERIOD: &str = "__period";
+/// In a stacked frame, the first day of the row's period's year.
+pub const YEAR_START: &str = "__year_start";
+/// In a stacked frame, the last day of the row's period.
+pub const PERIOD_END: &str = "__period_end";
+
+/// The bounds of the period a condition is evaluated for: one period's dates, or, over a
+/// frame of several periods stacked, each row's own (the [`YEAR_START`] and [`PERIOD_END`]
+/// columns).
+pub struct Bounds {
+    year_start: Expr,
+    end: Expr,
+}
+
+impl Bounds {
+    pub fn of(period: Period) -> Bounds {
+        Bounds {
+            year_start: lit(Period {
+                year: period.year,
+                month: 1,
+            }
+            .first_day()),
+            end: lit(period.last_day()),
+        }
+    }
+
+    /// Each row's period, in a stacked frame.
+    pub fn per_row() -> Bounds {
+        Bounds {
+            year_start: col(YEAR_START),
+            end: col(PERIOD_END),
+        }
+    }
 }
 
 /// The column that holds the whole table's one scope value while it is aggregated.
@@ -46,6 +87,21 @@ pub fn per_scope(
             fill,
         );
     };
+    let wanted = DataFrame::new(
+        values.len(),
+        vec![Column::new(column.into(), values.to_vec())],
+    )?;
+    per_keys(frame, wanted, aggs, fill)
+}
+
+/// `aggs` over the rows of `frame` grouped by the columns of `wanted`, one row per row of
+/// `wanted` in its order; a key without rows gets each aggregate's value over no rows (`fill`).
+pub fn per_keys(
+    frame: LazyFrame,
+    wanted: DataFrame,
+    aggs: Vec<Expr>,
+    fill: Expr,
+) -> PolarsResult<DataFrame> {
     let names: Vec<Expr> = aggs
         .iter()
         .map(|e| {
@@ -53,16 +109,17 @@ pub fn per_scope(
             Ok(col(name).fill_null(fill.clone()))
         })
         .collect::<PolarsResult<_>>()?;
-    let wanted = DataFrame::new(
-        values.len(),
-        vec![Column::new(column.into(), values.to_vec())],
-    )?;
+    let keys: Vec<Expr> = wanted
+        .get_column_names()
+        .into_iter()
+        .map(|n| col(n.clone()))
+        .collect();
     wanted
         .lazy()
         .join(
-            frame.group_by([col(column)]).agg(aggs),
-            [col(column)],
-            [col(column)],
+            frame.group_by(keys.clone()).agg(aggs),
+            keys.clone(),
+            keys,
             JoinArgs {
                 maintain_order: MaintainOrderJoin::Left,
                 ..JoinArgs::new(JoinType::Left)
@@ -83,7 +140,7 @@ pub fn numbers(df: &DataFrame, name: &str) -> PolarsResult<Vec<f64>> {
         .collect())
 }
 
-fn holds(c: &Condition, schema: &Schema, period: Period) -> Expr {
+fn holds(c: &Condition, schema: &Schema, bounds: &Bounds) -> Expr {
     let name = crate::pipeline::condition_column(c);
     let dtype = schema.get(name);
     let x = col(name);
@@ -113,17 +170,11 @@ fn holds(c: &Condition, schema: &Schema, period: Period) -> Expr {
                 .contains_literal(lit(format!("{sep}{tag}{sep}")))
                 .fill_null(lit(false))
         }
-        Condition::InYearToPeriod(_) if is(&DataType::Date) => {
-            let start = Period {
-                year: period.year,
-                month: 1,
-            }
-            .first_day();
-            x.clone()
-                .gt_eq(lit(start))
-                .and(x.lt_eq(lit(period.last_day())))
-                .fill_null(lit(false))
-        }
+        Condition::InYearToPeriod(_) if is(&DataType::Date) => x
+            .clone()
+            .gt_eq(bounds.year_start.clone())
+            .and(x.lt_eq(bounds.end.clone()))
+            .fill_null(lit(false)),
         // The column is missing or of another type: as for a null value.
         Condition::Ne(..) | Condition::IsNull(_) => lit(true),
         _ => lit(false),

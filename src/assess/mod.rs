@@ -16,7 +16,8 @@ pub use indicators::{
     assess_indicators, indicator_metrics, IndicatorReport, IndicatorRow, IndicatorSummary,
 };
 pub use metrics::{
-    change_metrics, compute_metrics, metric_index, metric_row, MetricIndex, MetricValue,
+    change_metrics, compute_metrics, compute_metrics_of, metric_index, metric_row, MetricIndex,
+    MetricValue,
 };
 pub use ranking::{rank_counties, RankingRow};
 pub use report::{report_figures, CrossTotals, GroupTotals, ReportFigures};

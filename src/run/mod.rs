@@ -529,32 +529,37 @@ pub fn run_with(
         .filter(|p| !full.contains(p))
         .collect();
     let history_cache = cache::HistoryCache::new(&opts.out);
-    let mut history: BTreeMap<Period, Vec<MetricValue>> = months
-        .par_iter()
-        .map(|p| {
-            let key = history_cache.key(pipeline, &read, *p);
-            let cached = (!settings.no_cache)
-                .then(|| history_cache.get(&key))
-                .flatten();
-            let metrics = match cached {
-                Some(m) => m,
-                None => {
-                    let m = state::period_metrics(
-                        pipeline,
-                        &outcomes,
-                        *p,
-                        &sha_by_file,
-                        &first_listed,
-                    )?;
-                    if let Err(e) = history_cache.put(&key, &m) {
-                        eprintln!("warning: could not write the history cache: {e}");
-                    }
-                    m
-                }
-            };
-            Ok((*p, metrics))
-        })
-        .collect::<Result<_, polars::prelude::PolarsError>>()?;
+    let keys: Vec<PathBuf> = months
+        .iter()
+        .map(|p| history_cache.key(pipeline, &read, *p))
+        .collect();
+    let mut history: BTreeMap<Period, Vec<MetricValue>> = BTreeMap::new();
+    let mut missing: Vec<(Period, &PathBuf)> = Vec::new();
+    for (p, key) in months.iter().zip(&keys) {
+        let cached = (!settings.no_cache)
+            .then(|| history_cache.get(key))
+            .flatten();
+        match cached {
+            Some(m) => {
+                history.insert(*p, m);
+            }
+            None => missing.push((*p, key)),
+        }
+    }
+    let to_compute: Vec<Period> = missing.iter().map(|(p, _)| *p).collect();
+    let computed = state::period_metrics(
+        pipeline,
+        &outcomes,
+        &to_compute,
+        &sha_by_file,
+        &first_listed,
+    )?;
+    for ((p, key), m) in missing.into_iter().zip(computed) {
+        if let Err(e) = history_cache.put(key, &m) {
+            eprintln!("warning: could not write the history cache: {e}");
+        }
+        history.insert(p, m);
+    }
     // 同比 / 环比: `change_of` metrics, against this run's other months, else the metrics an
     // earlier run wrote to the dataset.
     let mut states = states;

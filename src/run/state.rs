@@ -160,24 +160,35 @@ fn frames_of(tables: &BTreeMap<String, Table>) -> PolarsResult<BTreeMap<String, 
         .collect()
 }
 
-/// The metric values at the end of `period`, and nothing else: what the cumulative chart
-/// needs of the months that are neither written nor compared with.
+/// The metric values at the end of each of `periods`, and nothing else: what the cumulative
+/// chart needs of the months that are neither written nor compared with. The months' tables
+/// are built in parallel and their metrics computed together (one query per table and scope
+/// for all of them).
 pub fn period_metrics(
     pipeline: &Pipeline,
     outcomes: &[SheetOutcome],
-    period: Period,
+    periods: &[Period],
     sha_by_file: &BTreeMap<String, String>,
     first_listed: &FirstListed,
-) -> PolarsResult<Vec<MetricValue>> {
-    let current = current_tables(
-        pipeline,
-        outcomes,
-        period,
-        sha_by_file,
-        first_listed,
-        identity::Build::CurrentOnly,
-    );
-    assess::compute_metrics(pipeline, &frames_of(&current.tables)?, period)
+) -> PolarsResult<Vec<Vec<MetricValue>>> {
+    use rayon::prelude::*;
+    let frames: Vec<BTreeMap<String, DataFrame>> = periods
+        .par_iter()
+        .map(|p| {
+            let current = current_tables(
+                pipeline,
+                outcomes,
+                *p,
+                sha_by_file,
+                first_listed,
+                identity::Build::CurrentOnly,
+            );
+            frames_of(&current.tables)
+        })
+        .collect::<PolarsResult<_>>()?;
+    let months: Vec<(Period, &BTreeMap<String, DataFrame>)> =
+        periods.iter().copied().zip(&frames).collect();
+    assess::compute_metrics_of(pipeline, &months)
 }
 
 /// Identity and assessment of `period` from every sheet read (earlier months included).
