@@ -514,13 +514,6 @@ pub fn run_with(
             full.insert(p.prev());
         }
     }
-    let states: BTreeMap<Period, state::PeriodState> = full
-        .par_iter()
-        .map(|p| {
-            state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed)
-                .map(|s| (*p, s))
-        })
-        .collect::<Result<_, _>>()?;
     // Metric values at the end of every other month of the year (the cumulative chart): from
     // the history cache when that month's inputs are unchanged, else computed.
     let months: Vec<Period> = last_of_year
@@ -547,13 +540,28 @@ pub fn run_with(
         }
     }
     let to_compute: Vec<Period> = missing.iter().map(|(p, _)| *p).collect();
-    let computed = state::period_metrics(
-        pipeline,
-        &outcomes,
-        &to_compute,
-        &sha_by_file,
-        &first_listed,
-    )?;
+    // The full states and the charted months at once: the threads one leaves idle take the
+    // other's work.
+    let (states, computed) = rayon::join(
+        || {
+            full.par_iter()
+                .map(|p| {
+                    state::period_state(pipeline, &outcomes, *p, &sha_by_file, &first_listed)
+                        .map(|s| (*p, s))
+                })
+                .collect::<Result<BTreeMap<Period, state::PeriodState>, _>>()
+        },
+        || {
+            state::period_metrics(
+                pipeline,
+                &outcomes,
+                &to_compute,
+                &sha_by_file,
+                &first_listed,
+            )
+        },
+    );
+    let (states, computed) = (states?, computed?);
     for ((p, key), m) in missing.into_iter().zip(computed) {
         if let Err(e) = history_cache.put(key, &m) {
             eprintln!("warning: could not write the history cache: {e}");
