@@ -26,9 +26,9 @@ pub fn all_hold_within(conditions: &[Condition], schema: &Schema, bounds: &Bound
 /// The column that keys the rows of several periods stacked in one frame (`YYYY-MM`).
 pub const PERIOD: &str = "__period";
 /// In a stacked frame, the first day of the row's period's year.
-pub const YEAR_START: &str = "__year_start";
+const YEAR_START: &str = "__year_start";
 /// In a stacked frame, the last day of the row's period.
-pub const PERIOD_END: &str = "__period_end";
+const PERIOD_END: &str = "__period_end";
 
 /// The bounds of the period a condition is evaluated for: one period's dates, or, over a
 /// frame of several periods stacked, each row's own (the [`YEAR_START`] and [`PERIOD_END`]
@@ -48,6 +48,17 @@ impl Bounds {
             .first_day()),
             end: lit(period.last_day()),
         }
+    }
+
+    /// The columns a frame of `period` gets when it is stacked with others: the period
+    /// ([`PERIOD`]) and its bounds, which [`Bounds::per_row`] reads.
+    pub fn columns(period: Period) -> [Expr; 3] {
+        let b = Bounds::of(period);
+        [
+            lit(period.to_string()).alias(PERIOD),
+            b.year_start.alias(YEAR_START),
+            b.end.alias(PERIOD_END),
+        ]
     }
 
     /// Each row's period, in a stacked frame.

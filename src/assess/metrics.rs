@@ -1,6 +1,6 @@
 //! Metric values for the city and each scope, with targets, 序时进度 and completion.
 
-use super::expr::{numbers, per_keys, Bounds, ScopeValues, PERIOD, PERIOD_END, YEAR_START};
+use super::expr::{numbers, per_keys, Bounds, ScopeValues, PERIOD};
 use crate::period::Period;
 use crate::pipeline::{Aggregate, AggregateSpec, Metric, Pipeline, Progress, Scope};
 use crate::record::Value;
@@ -108,24 +108,11 @@ pub(crate) struct Stacked {
     periods: Vec<Period>,
 }
 
-fn period_columns(p: Period) -> [Expr; 3] {
-    let year_start = Period {
-        year: p.year,
-        month: 1,
-    }
-    .first_day();
-    [
-        lit(p.to_string()).alias(PERIOD),
-        lit(year_start).alias(YEAR_START),
-        lit(p.last_day()).alias(PERIOD_END),
-    ]
-}
-
 impl Stacked {
     /// One period's frame.
     pub(crate) fn one(frame: &DataFrame, period: Period) -> Stacked {
         Stacked {
-            rows: frame.clone().lazy().with_columns(period_columns(period)),
+            rows: frame.clone().lazy().with_columns(Bounds::columns(period)),
             schema: frame.schema().clone(),
             periods: vec![period],
         }
@@ -142,7 +129,7 @@ impl Stacked {
             .unwrap_or_default();
         let parts: Vec<LazyFrame> = frames
             .iter()
-            .map(|(p, f)| (*f).clone().lazy().with_columns(period_columns(*p)))
+            .map(|(p, f)| (*f).clone().lazy().with_columns(Bounds::columns(*p)))
             .collect();
         let rows = concat(
             parts,

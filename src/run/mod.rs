@@ -561,7 +561,7 @@ pub fn run_with(
             )
         },
     );
-    let (states, computed) = (states?, computed?);
+    let (mut states, computed) = (states?, computed?);
     for ((p, key), m) in missing.into_iter().zip(computed) {
         if let Err(e) = history_cache.put(key, &m) {
             eprintln!("warning: could not write the history cache: {e}");
@@ -570,7 +570,6 @@ pub fn run_with(
     }
     // 同比 / 环比: `change_of` metrics, against this run's other months, else the metrics an
     // earlier run wrote to the dataset.
-    let mut states = states;
     if pipeline.metrics.iter().any(|m| m.change_of.is_some()) {
         let own: BTreeMap<Period, assess::MetricIndex> = states
             .iter()
