@@ -24,6 +24,35 @@ pub struct CachedFile {
     pub sheets: Vec<SheetOutcome>,
 }
 
+/// A [`CachedFile`] by reference: the same postcard bytes, without copying the sheets.
+#[derive(Serialize)]
+struct CachedFileRef<'a> {
+    sha256: &'a str,
+    bytes: u64,
+    sheets: &'a [SheetOutcome],
+}
+
+impl CachedFile {
+    /// The entry's bytes for a file's sheets: what the cache stores, and what a reading worker
+    /// sends, so that the run stores a worker's answer as it came.
+    pub fn encode(
+        sha256: &str,
+        bytes: u64,
+        sheets: &[SheetOutcome],
+    ) -> Result<Vec<u8>, postcard::Error> {
+        postcard::to_allocvec(&CachedFileRef {
+            sha256,
+            bytes,
+            sheets,
+        })
+    }
+
+    /// The entry [`CachedFile::encode`] gave these bytes for.
+    pub fn decode(bytes: &[u8]) -> Result<CachedFile, postcard::Error> {
+        postcard::from_bytes(bytes)
+    }
+}
+
 pub struct Cache {
     dir: PathBuf,
     build: String,
@@ -63,7 +92,7 @@ impl Cache {
     pub fn get(&self, file: &InputFile, sha256: &str, pipeline_hash: &str) -> Option<CachedFile> {
         let bytes = std::fs::read(self.key(file, sha256, pipeline_hash)).ok()?;
         // A corrupt or outdated entry is a miss, never an error.
-        postcard::from_bytes(&bytes).ok()
+        CachedFile::decode(&bytes).ok()
     }
 
     /// Stores a file's sheets. A failure to write the cache only costs speed next time, so it
@@ -72,15 +101,30 @@ impl Cache {
         &self,
         file: &InputFile,
         pipeline_hash: &str,
-        entry: &CachedFile,
+        sha256: &str,
+        bytes: u64,
+        sheets: &[SheetOutcome],
     ) -> Result<(), crate::error::OutputError> {
-        let path = self.key(file, &entry.sha256, pipeline_hash);
-        let bytes =
-            postcard::to_allocvec(entry).map_err(|source| crate::error::OutputError::Cache {
+        let path = self.key(file, sha256, pipeline_hash);
+        let encoded = CachedFile::encode(sha256, bytes, sheets).map_err(|source| {
+            crate::error::OutputError::Cache {
                 path: path.clone(),
                 source,
-            })?;
-        crate::store::write_atomic(&path, &bytes)
+            }
+        })?;
+        crate::store::write_atomic(&path, &encoded)
+    }
+
+    /// Stores an entry already encoded by [`CachedFile::encode`] (a reading worker's answer)
+    /// for a file whose content hashes to `sha256`.
+    pub fn put_encoded(
+        &self,
+        file: &InputFile,
+        pipeline_hash: &str,
+        sha256: &str,
+        encoded: &[u8],
+    ) -> Result<(), crate::error::OutputError> {
+        crate::store::write_atomic(&self.key(file, sha256, pipeline_hash), encoded)
     }
 }
 
@@ -204,6 +248,47 @@ mod tests {
         assert_eq!(
             ha.key_of("pipeline", period, inputs()),
             HistoryCache::for_build(out, "build-a").key_of("pipeline", period, inputs())
+        );
+    }
+
+    #[test]
+    fn an_entry_stored_as_a_worker_encoded_it_reads_back_like_one_stored_from_the_sheets() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let file = InputFile {
+            path: PathBuf::from("in/2025-07/蓬江区.xlsx"),
+            rel: "2025-07/蓬江区.xlsx".into(),
+            period: Period::new(2025, 7).expect("a month"),
+        };
+        let mut sheet = SheetOutcome::empty(&file, "项目表");
+        sheet.records.push(crate::record::Record {
+            row: 5,
+            values: vec![
+                crate::record::Value::Text("江门新材料项目".into()),
+                crate::record::Value::Number(12.5),
+                crate::record::Value::Null,
+            ],
+        });
+        sheet.correction = Some("更正".into());
+        let sheets = vec![sheet];
+        let encoded = CachedFile::encode("sha-a", 2048, &sheets).expect("encodes");
+        let by_worker = Cache::for_build(dir.path(), "b");
+        by_worker
+            .put_encoded(&file, "p", "sha-a", &encoded)
+            .expect("stores");
+        let from_sheets = Cache::for_build(&dir.path().join("other"), "b");
+        from_sheets
+            .put(&file, "p", "sha-a", 2048, &sheets)
+            .expect("stores");
+        for cache in [&by_worker, &from_sheets] {
+            let hit = cache.get(&file, "sha-a", "p").expect("a hit");
+            assert_eq!((hit.sha256.as_str(), hit.bytes), ("sha-a", 2048));
+            assert_eq!(hit.sheets.len(), 1);
+            assert_eq!(hit.sheets[0].records, sheets[0].records);
+            assert_eq!(hit.sheets[0].correction.as_deref(), Some("更正"));
+        }
+        assert!(
+            by_worker.get(&file, "sha-b", "p").is_none(),
+            "another content is a miss"
         );
     }
 

@@ -257,7 +257,7 @@ pub fn read_files(
             };
             let after = |f: &InputFile, r: &worker::WorkerResult| {
                 spent.add(r.read_ns, r.normalise_ns);
-                remember(f, &r.result, cache, cache_key);
+                remember_answer(f, r, cache, cache_key);
                 bar.inc(1);
             };
             let cached = |f: &InputFile| {
@@ -378,14 +378,29 @@ pub(crate) fn read_and_normalise(
 /// Stores a parse in the cache (a failure costs only speed next time: a warning).
 fn remember(f: &InputFile, result: &Parsed, cache: Option<&cache::Cache>, cache_key: &str) {
     if let (Ok((sha, bytes, sheets)), Some(cache)) = (result, cache) {
-        let entry = cache::CachedFile {
-            sha256: sha.clone(),
-            bytes: *bytes,
-            sheets: sheets.clone(),
-        };
-        if let Err(e) = cache.put(f, cache_key, &entry) {
-            eprintln!("warning: could not write the parse cache: {e}");
+        warn_uncached(cache.put(f, cache_key, sha, *bytes, sheets));
+    }
+}
+
+/// Stores a worker's answer in the parse cache as the worker encoded it (no second encoding).
+fn remember_answer(
+    f: &InputFile,
+    answer: &worker::WorkerResult,
+    cache: Option<&cache::Cache>,
+    cache_key: &str,
+) {
+    match (&answer.result, &answer.encoded, cache) {
+        (Ok((sha, _, _)), Some(encoded), Some(cache)) => {
+            warn_uncached(cache.put_encoded(f, cache_key, sha, encoded))
         }
+        _ => remember(f, &answer.result, cache, cache_key),
+    }
+}
+
+/// A parse cache that could not be written costs only speed next time: a warning.
+fn warn_uncached(written: Result<(), crate::error::OutputError>) {
+    if let Err(e) = written {
+        eprintln!("warning: could not write the parse cache: {e}");
     }
 }
 

@@ -11,6 +11,7 @@
 //! replaced and the next file is read. Workers live for the whole run, so the cost of starting
 //! one is paid `jobs` times, not once per file.
 
+use super::cache::CachedFile;
 use super::ReadFile;
 use crate::error::{FileError, LimitHit, Reason};
 use crate::ingest::{InputFile, ReadLimits};
@@ -48,10 +49,11 @@ struct Job {
 enum Answer {
     /// After the hello: the hash of the pipeline it compiled, or why it could not.
     Ready(Result<String, String>),
-    /// One file: its sha256, size and sheets, or why it could not be read (the reason and
-    /// the chain of causes).
+    /// One file: read, or why it could not be read (the reason and the chain of causes).
+    /// When read, a raw frame follows: the file's parse-cache entry (its sha256, size and
+    /// sheets, [`CachedFile::encode`]), which the run stores as it came.
     Done {
-        result: Result<(String, u64, Vec<SheetOutcome>), (Reason, String)>,
+        result: Result<(), (Reason, String)>,
         read_ns: u64,
         normalise_ns: u64,
     },
@@ -66,6 +68,8 @@ pub enum Outcome {
 /// What reading one file in a worker gave, with the worker's own stage times.
 pub struct WorkerResult {
     pub result: Result<(String, u64, Vec<SheetOutcome>), FileError>,
+    /// The parse-cache entry of `result` as the worker encoded it, when read.
+    pub encoded: Option<Vec<u8>>,
     pub read_ns: u64,
     pub normalise_ns: u64,
 }
@@ -77,13 +81,41 @@ fn write_frame(w: &mut impl Write, msg: &impl Serialize) -> std::io::Result<()> 
     w.flush()
 }
 
-fn read_frame<T: for<'de> Deserialize<'de>>(r: &mut impl Read) -> std::io::Result<T> {
+fn write_raw(w: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
+    w.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    w.write_all(bytes)?;
+    w.flush()
+}
+
+fn read_raw(r: &mut impl Read) -> std::io::Result<Vec<u8>> {
     let mut len = [0u8; 8];
     r.read_exact(&mut len)?;
     let len = u64::from_le_bytes(len) as usize;
     let mut buf = vec![0u8; len];
     r.read_exact(&mut buf)?;
-    postcard::from_bytes(&buf).map_err(std::io::Error::other)
+    Ok(buf)
+}
+
+fn read_frame<T: for<'de> Deserialize<'de>>(r: &mut impl Read) -> std::io::Result<T> {
+    postcard::from_bytes(&read_raw(r)?).map_err(std::io::Error::other)
+}
+
+/// An answer as the parent hears it: a `Done` that was read comes with its parse-cache entry,
+/// decoded and as encoded.
+type Heard = (Answer, Option<(CachedFile, Vec<u8>)>);
+
+/// Reads the next answer, and the entry that follows a file read.
+fn hear(r: &mut impl Read) -> std::io::Result<Heard> {
+    let answer = read_frame::<Answer>(r)?;
+    let entry = match &answer {
+        Answer::Done { result: Ok(()), .. } => {
+            let encoded = read_raw(r)?;
+            let entry = CachedFile::decode(&encoded).map_err(std::io::Error::other)?;
+            Some((entry, encoded))
+        }
+        _ => None,
+    };
+    Ok((answer, entry))
 }
 
 /// The worker's side: answers jobs on stdin until it closes. Returns the exit code.
@@ -128,12 +160,24 @@ pub fn serve() -> i32 {
             }
             other => other,
         };
+        let (result, encoded) = match result {
+            Ok((sha, bytes, sheets)) => match CachedFile::encode(&sha, bytes, &sheets) {
+                Ok(encoded) => (Ok(()), Some(encoded)),
+                Err(e) => (
+                    Err((Reason::ReaderCrash, format!("could not encode the sheets: {e}"))),
+                    None,
+                ),
+            },
+            Err(e) => (Err((e.reason(), e.chain())), None),
+        };
         let answer = Answer::Done {
-            result: result.map_err(|e| (e.reason(), e.chain())),
+            result,
             read_ns,
             normalise_ns,
         };
-        if write_frame(&mut output, &answer).is_err() {
+        let sent = write_frame(&mut output, &answer)
+            .and_then(|()| encoded.map_or(Ok(()), |e| write_raw(&mut output, &e)));
+        if sent.is_err() {
             return 2;
         }
     }
@@ -180,7 +224,7 @@ fn cap_memory(_max_mb: u64) {}
 pub struct Worker {
     child: Child,
     stdin: BufWriter<ChildStdin>,
-    answers: mpsc::Receiver<std::io::Result<Answer>>,
+    answers: mpsc::Receiver<std::io::Result<Heard>>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
     /// The thread copying the worker's stderr into `stderr`; joined once the worker has
     /// ended, so that what it said last (why it died) has been read before it is judged.
@@ -228,7 +272,7 @@ impl Worker {
         std::thread::spawn(move || {
             let mut r = BufReader::new(stdout);
             loop {
-                let a = read_frame::<Answer>(&mut r);
+                let a = hear(&mut r);
                 let end = a.is_err();
                 if tx.send(a).is_err() || end {
                     break;
@@ -274,14 +318,14 @@ impl Worker {
             )));
         }
         match w.answers.recv_timeout(Duration::from_secs(60)) {
-            Ok(Ok(Answer::Ready(Ok(hash)))) if hash == spec.pipeline.hash => Ok(w),
-            Ok(Ok(Answer::Ready(Ok(hash)))) => {
+            Ok(Ok((Answer::Ready(Ok(hash)), _))) if hash == spec.pipeline.hash => Ok(w),
+            Ok(Ok((Answer::Ready(Ok(hash)), _))) => {
                 w.stop();
                 Err(WorkerError::NotReady(format!(
                     "it compiled another pipeline (hash {hash})"
                 )))
             }
-            Ok(Ok(Answer::Ready(Err(e)))) => {
+            Ok(Ok((Answer::Ready(Err(e)), _))) => {
                 w.stop();
                 Err(WorkerError::NotReady(e))
             }
@@ -338,23 +382,47 @@ impl Worker {
         };
         let failed = |e: FileError| WorkerResult {
             result: Err(e),
+            encoded: None,
             read_ns: t.elapsed().as_nanos() as u64,
             normalise_ns: 0,
         };
         match answer {
-            Ok(Ok(Answer::Done {
-                result,
-                read_ns,
-                normalise_ns,
-            })) => Outcome::Answered(WorkerResult {
-                result: result.map_err(|(reason, detail)| FileError::Worker {
-                    path: f.path.clone(),
-                    reason,
-                    detail,
-                }),
-                read_ns,
-                normalise_ns,
-            }),
+            Ok(Ok((
+                Answer::Done {
+                    result,
+                    read_ns,
+                    normalise_ns,
+                },
+                entry,
+            ))) => {
+                let (result, encoded) = match (result, entry) {
+                    (Ok(()), Some((e, encoded))) => {
+                        (Ok((e.sha256, e.bytes, e.sheets)), Some(encoded))
+                    }
+                    // `hear` gives every file read its entry or fails.
+                    (Ok(()), None) => (
+                        Err(FileError::ReaderPanic {
+                            path: f.path.clone(),
+                            message: "the reading worker sent no sheets".to_string(),
+                        }),
+                        None,
+                    ),
+                    (Err((reason, detail)), _) => (
+                        Err(FileError::Worker {
+                            path: f.path.clone(),
+                            reason,
+                            detail,
+                        }),
+                        None,
+                    ),
+                };
+                Outcome::Answered(WorkerResult {
+                    result,
+                    encoded,
+                    read_ns,
+                    normalise_ns,
+                })
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 self.stop();
                 Outcome::Gone(failed(FileError::Limit {
