@@ -164,7 +164,10 @@ pub fn serve() -> i32 {
             Ok((sha, bytes, sheets)) => match CachedFile::encode(&sha, bytes, &sheets) {
                 Ok(encoded) => (Ok(()), Some(encoded)),
                 Err(e) => (
-                    Err((Reason::ReaderCrash, format!("could not encode the sheets: {e}"))),
+                    Err((
+                        Reason::ReaderCrash,
+                        format!("could not encode the sheets: {e}"),
+                    )),
                     None,
                 ),
             },

@@ -45,20 +45,25 @@ impl Cell {
 
     /// The cell as the filer sees it, for messages.
     pub fn display(&self) -> String {
+        self.shown().into_owned()
+    }
+
+    /// [`Cell::display`], borrowed from a text or error cell rather than copied.
+    pub fn shown(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
         match self {
-            Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
-            Cell::Number(n) => format_number(*n),
-            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Cell::Bool(b) => {
-                if *b {
-                    "TRUE".into()
-                } else {
-                    "FALSE".into()
-                }
-            }
-            Cell::Error(e) => e.clone(),
+            Cell::Empty => Cow::Borrowed(""),
+            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Number(n) => Cow::Owned(format_number(*n)),
+            Cell::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+            Cell::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+            Cell::Error(e) => Cow::Borrowed(e),
         }
+    }
+
+    /// The cell as the filer sees it when it holds anything (for a message's raw value).
+    pub fn raw(&self) -> Option<String> {
+        (!self.is_empty()).then(|| self.display())
     }
 
     pub fn text(&self) -> Option<&str> {

@@ -257,16 +257,14 @@ fn convert_row(
     for (i, col) in rt.columns.iter().enumerate() {
         let mapped = m.mapped(i);
         let grid_col = mapped.map(|mc| mc.grid_col);
-        let cell = grid_col
-            .map(|c| sheet.get(r, c).clone())
-            .unwrap_or(Cell::Empty);
+        let cell = grid_col.map_or(&Cell::Empty, |c| sheet.get(r, c));
         if let (Some(t), false) = (col.text_column, cell.is_empty()) {
-            texts.push((t, Value::Text(cell.display().trim().to_string())));
+            texts.push((t, Value::Text(cell.shown().trim().to_string())));
         }
         if kind == RowKind::CityAsUnit && col.kind == ColumnKind::County {
             continue; // said once above
         }
-        values[i] = convert_value(ctx, r, grid_col, i, col, &cell, mapped, units);
+        values[i] = convert_value(ctx, r, grid_col, i, col, cell, mapped, units);
     }
     // A cell kept as typed in its `text_column` (a progress sentence, an organiser's name).
     for (t, v) in texts {
@@ -358,10 +356,8 @@ fn derive_values(ctx: &mut Ctx, rt: &ReturnType, m: &HeaderMatch, r: usize, valu
         }
         // A sentence that no keyword understood: say what the dates gave.
         let grid_col = m.mapped(i).map(|mc| mc.grid_col);
-        let cell = grid_col
-            .map(|c| ctx.sheet.get(r, c).clone())
-            .unwrap_or(Cell::Empty);
-        if cell.is_empty() || !matches!(vocab.resolve(&cell.display()), Resolved::Unknown) {
+        let cell = grid_col.map_or(&Cell::Empty, |c| ctx.sheet.get(r, c));
+        if cell.is_empty() || !matches!(vocab.resolve(&cell.shown()), Resolved::Unknown) {
             continue;
         }
         let raw = cell.display();
@@ -402,7 +398,7 @@ fn convert_value(
     units: &[Option<ColumnUnit>],
 ) -> Value {
     let sheet = ctx.sheet;
-    let raw = (!cell.is_empty()).then(|| cell.display());
+    let raw = || cell.raw();
     match &col.kind {
         ColumnKind::Text => match cell {
             Cell::Error(e) => {
@@ -411,8 +407,8 @@ fn convert_value(
             }
             c if c.is_empty() => Value::Null,
             c => match col.check {
-                None => Value::Text(crate::text::nfkc(&c.display())),
-                Some(Check::Uscc) => match check_uscc(&c.display()) {
+                None => Value::Text(crate::text::nfkc(&c.shown())),
+                Some(Check::Uscc) => match check_uscc(&c.shown()) {
                     Ok(code) => Value::Text(code),
                     Err(message) => {
                         ctx.problem(
@@ -420,7 +416,7 @@ fn convert_value(
                             r,
                             grid_col,
                             col,
-                            raw,
+                            raw(),
                             format!("“{}”：{message}", col.label),
                         );
                         Value::Null
@@ -435,13 +431,13 @@ fn convert_value(
                 if let Cell::Error(e) = cell {
                     error_cell(ctx, r, grid_col, col, e);
                 } else {
-                    let raw_s = raw.clone().unwrap_or_default();
+                    let raw_s = raw().unwrap_or_default();
                     ctx.problem(
                         Rule::UnknownValue,
                         r,
                         grid_col,
                         col,
-                        raw,
+                        raw(),
                         format!("“{}”的值“{raw_s}”无法识别，请填写“是”或“否”", col.label),
                     );
                 }
@@ -455,7 +451,7 @@ fn convert_value(
         ColumnKind::Money { unit, .. } => {
             let unit_cell = mapped
                 .and_then(|mc| mc.unit_col)
-                .map(|c| (c, sheet.get(r, c).clone()));
+                .map(|c| (c, sheet.get(r, c)));
             convert_money(
                 ctx,
                 r,
@@ -472,22 +468,22 @@ fn convert_value(
             Ok(Some(n)) => {
                 if let Some(words) = &n.approx {
                     let counted = crate::ingest::format_number_public(n.value);
-                    warn_approximate(ctx, r, grid_col, col, &raw, words, &counted, "数字");
+                    warn_approximate(ctx, r, grid_col, col, cell, words, &counted, "数字");
                 }
-                check_amount(ctx, r, grid_col, col, n.value, raw, "")
+                check_amount(ctx, r, grid_col, col, n.value, cell, "")
             }
             Err(ValueError::ErrorCell(e)) => {
                 error_cell(ctx, r, grid_col, col, &e);
                 Value::Null
             }
             Err(_) => {
-                let raw_s = raw.clone().unwrap_or_default();
+                let raw_s = raw().unwrap_or_default();
                 ctx.problem(
                     Rule::UnparseableNumber,
                     r,
                     grid_col,
                     col,
-                    raw,
+                    raw(),
                     format!(
                         "“{}”的值“{raw_s}”不是有效数字，请填写数字（如1200或1.2万）",
                         col.label
@@ -541,7 +537,7 @@ fn convert_date(
     col: &Column,
     cell: &Cell,
 ) -> Value {
-    let raw = (!cell.is_empty()).then(|| cell.display());
+    let raw = || cell.raw();
     let period = ctx.out.period;
     let min_date = ctx.pipeline.min_date;
     match read_date_in(cell, period) {
@@ -554,7 +550,7 @@ fn convert_date(
                     r,
                     grid_col,
                     col,
-                    raw,
+                    raw(),
                     format!("“{}”{}早于{}，请核实日期", col.label, d, min_date),
                 );
                 return Value::Null;
@@ -570,7 +566,7 @@ fn convert_date(
                     col.label
                 );
                 if col.not_after_period {
-                    ctx.problem(Rule::DateAfterPeriod, r, grid_col, col, raw, message);
+                    ctx.problem(Rule::DateAfterPeriod, r, grid_col, col, raw(), message);
                     return Value::Null;
                 }
                 ctx.issue(
@@ -579,20 +575,20 @@ fn convert_date(
                     Some(r),
                     grid_col,
                     Some(col),
-                    raw,
+                    raw(),
                     message,
                 );
                 return Value::Date(d);
             }
             if let Some(text) = read.assumption_text() {
-                let raw_s = raw.clone().unwrap_or_default();
+                let raw_s = raw().unwrap_or_default();
                 ctx.issue(
                     Severity::Warning,
                     Rule::AssumedValue,
                     Some(r),
                     grid_col,
                     Some(col),
-                    raw,
+                    raw(),
                     format!("“{}”的“{raw_s}”{text}", col.label),
                 );
             }
@@ -603,13 +599,13 @@ fn convert_date(
             Value::Null
         }
         Err(_) => {
-            let raw_s = raw.clone().unwrap_or_default();
+            let raw_s = raw().unwrap_or_default();
             ctx.problem(
                 Rule::UnparseableDate,
                 r,
                 grid_col,
                 col,
-                raw,
+                raw(),
                 format!(
                     "“{}”的值“{raw_s}”不是有效日期，请按2025-03-05或2025年3月5日的格式填写",
                     col.label
@@ -643,7 +639,7 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
         error_cell(ctx, r, c, col, e);
         return Value::Null;
     }
-    let raw = cell.display();
+    let raw = cell.shown();
     // A county column with a `place_column` also takes a place below the county
     // (`台山市广海镇`); the caller stores the place (see `normalise::place`).
     let resolved = match (&col.kind, col.place_column) {
@@ -680,7 +676,7 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
                     Some(r),
                     c,
                     Some(col),
-                    Some(raw.clone()),
+                    Some(raw.to_string()),
                     match (col.place_column, vocab.values.first()) {
                         // Places below the county are accepted: say how to write one.
                         (Some(_), Some(first)) => format!(
@@ -699,14 +695,14 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
                     r,
                     c,
                     col,
-                    Some(raw.clone()),
+                    Some(raw.to_string()),
                     format!(
                         "“{}”的值“{raw}”无法识别，请填写以下之一：{allowed}",
                         col.label
                     ),
                 );
             } else {
-                ctx.issue(Severity::Warning, Rule::UnknownValue, Some(r), c, Some(col), Some(raw.clone()), format!("“{}”的值“{raw}”不在名单内，已按“无”处理；如属名单内，请按规范名称填写：{allowed}", col.label));
+                ctx.issue(Severity::Warning, Rule::UnknownValue, Some(r), c, Some(col), Some(raw.to_string()), format!("“{}”的值“{raw}”不在名单内，已按“无”处理；如属名单内，请按规范名称填写：{allowed}", col.label));
             }
             Value::Null
         }
@@ -724,7 +720,7 @@ fn convert_tags(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: &
         error_cell(ctx, r, c, col, e);
         return Value::Null;
     }
-    let raw = cell.display();
+    let raw = cell.shown();
     let mut found = vec![false; vocab.values.len()];
     let mut unknown = Vec::new();
     for part in split_tags(&raw) {
@@ -744,7 +740,7 @@ fn convert_tags(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: &
                 Some(r),
                 c,
                 Some(col),
-                Some(raw.clone()),
+                Some(raw.to_string()),
                 format!(
                     "“{}”中的“{words}”无法识别，请只填写以下各项（可多选，用“、”分隔）：{allowed}",
                     col.label
@@ -758,7 +754,7 @@ fn convert_tags(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: &
             Some(r),
             c,
             Some(col),
-            Some(raw.clone()),
+            Some(raw.to_string()),
             format!(
                 "“{}”中的“{words}”不在名单内，已忽略（其余类型照常计入）；如属名单内，请按规范名称填写：{allowed}",
                 col.label
@@ -789,10 +785,10 @@ fn convert_money(
     col: &Column,
     cell: &Cell,
     unit: MoneyUnit,
-    unit_cell: Option<(usize, Cell)>,
+    unit_cell: Option<(usize, &Cell)>,
     column_unit: Option<&ColumnUnit>,
 ) -> Value {
-    let raw = (!cell.is_empty()).then(|| cell.display());
+    let raw = || cell.raw();
     let parsed = match read_approx_number(cell) {
         Ok(None) => return Value::Null,
         Ok(Some(p)) => p,
@@ -801,13 +797,13 @@ fn convert_money(
             return Value::Null;
         }
         Err(_) => {
-            let raw_s = raw.clone().unwrap_or_default();
+            let raw_s = raw().unwrap_or_default();
             ctx.problem(
                 Rule::UnparseableNumber,
                 r,
                 c,
                 col,
-                raw,
+                raw(),
                 format!(
                     "“{}”的值“{raw_s}”不是有效金额，请填写数字（可带单位，如12.5亿元或8000万元）",
                     col.label
@@ -825,7 +821,7 @@ fn convert_money(
                     r,
                     c,
                     col,
-                    raw,
+                    raw(),
                     format!("“{}”的单位“{w}”无法识别，请使用万元或亿元", col.label),
                 );
                 return Value::Null;
@@ -856,7 +852,7 @@ fn convert_money(
                     r,
                     c,
                     col,
-                    raw,
+                    raw(),
                     format!(
                         "表头中“{}”的单位“{word}”无法识别，请改为万元或亿元",
                         col.label
@@ -865,13 +861,13 @@ fn convert_money(
                 return Value::Null;
             }
             Some(ColumnUnit::Implausible(u)) => {
-                let raw_s = raw.clone().unwrap_or_default();
+                let raw_s = raw().unwrap_or_default();
                 ctx.problem(
                     Rule::ImplausibleUnit,
                     r,
                     c,
                     col,
-                    raw,
+                    raw(),
                     format!(
                         "“{}”为{raw_s}：本列多数数值按{}计超过合理上限，单位很可能有误，本列数值未计入；请核实单位并在表头注明",
                         col.label, u.name
@@ -889,9 +885,9 @@ fn convert_money(
             crate::ingest::format_number_public(value),
             unit.name
         );
-        warn_approximate(ctx, r, c, col, &raw, words, &counted, "金额");
+        warn_approximate(ctx, r, c, col, cell, words, &counted, "金额");
     }
-    check_amount(ctx, r, c, col, value, raw, unit.name)
+    check_amount(ctx, r, c, col, value, cell, unit.name)
 }
 
 /// An approximate value (`约3亿`, `近5000万`) counted at its number: said in a warning.
@@ -901,19 +897,19 @@ fn warn_approximate(
     r: usize,
     c: Option<usize>,
     col: &Column,
-    raw: &Option<String>,
+    cell: &Cell,
     words: &str,
     counted: &str,
     what: &str,
 ) {
-    let raw_s = raw.clone().unwrap_or_default();
+    let raw_s = cell.display();
     ctx.issue(
         Severity::Warning,
         Rule::AssumedValue,
         Some(r),
         c,
         Some(col),
-        raw.clone(),
+        cell.raw(),
         format!(
             "“{}”填的是约数“{raw_s}”（{words}），已按{counted}计；请填写确切{what}",
             col.label
@@ -927,18 +923,19 @@ fn check_amount(
     c: Option<usize>,
     col: &Column,
     value: f64,
-    raw: Option<String>,
+    cell: &Cell,
     unit: &str,
 ) -> Value {
-    let raw_s = raw.clone().unwrap_or_default();
+    let raw = || cell.raw();
+    let raw_s = || raw().unwrap_or_default();
     if !value.is_finite() {
         ctx.problem(
             Rule::UnparseableNumber,
             r,
             c,
             col,
-            raw,
-            format!("“{}”的值“{raw_s}”不是有效数字，请填写数字", col.label),
+            raw(),
+            format!("“{}”的值“{}”不是有效数字，请填写数字", col.label, raw_s()),
         );
         return Value::Null;
     }
@@ -948,8 +945,8 @@ fn check_amount(
             r,
             c,
             col,
-            raw,
-            format!("“{}”不能为负数（{raw_s}），请更正", col.label),
+            raw(),
+            format!("“{}”不能为负数（{}），请更正", col.label, raw_s()),
         );
         return Value::Null;
     }
@@ -960,7 +957,7 @@ fn check_amount(
                 r,
                 c,
                 col,
-                raw,
+                raw(),
                 format!(
                     "“{}”为{}{unit}，超过合理上限{}{unit}，请核实金额和单位（是否应为万元）",
                     col.label,
