@@ -11,7 +11,7 @@ pub use compile::{check_roles, compile, condition_column, hex as hex_digest, Con
 
 use crate::error::PipelineError;
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// The pipeline embedded in the binary (`pipelines/jiangmen.toml`), used when `--pipeline` is not given.
@@ -669,7 +669,7 @@ pub struct ReturnType {
     pub recognise_any: Vec<usize>,
     pub columns: Vec<Column>,
     /// compacted spelling -> column index
-    pub spellings: BTreeMap<String, usize>,
+    pub spellings: HashMap<String, usize>,
 }
 
 impl ReturnType {

@@ -21,7 +21,7 @@ pub(super) fn compile_return(
 ) -> ReturnType {
     let path = format!("returns.{id}");
     let mut columns = Vec::new();
-    let mut spellings: BTreeMap<String, usize> = BTreeMap::new();
+    let mut spellings: HashMap<String, usize> = HashMap::new();
     for (i, c) in rr.columns.iter().enumerate() {
         let cpath = format!("{path}.columns[{i}]");
         if rr.columns[..i].iter().any(|o| o.name == c.name) {
