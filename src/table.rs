@@ -3,6 +3,7 @@
 
 use crate::pipeline::{ColumnKind, ReturnType};
 use crate::record::Value;
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DType {
@@ -74,42 +75,100 @@ impl Table {
     /// int → Int64, date → Date, bool → Boolean), a null for every `Value::Null` or for a value
     /// of another type than its column's.
     pub fn to_frame(&self) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
-        use polars::prelude::*;
-        let columns: Vec<Column> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (name, dtype))| {
-                let name = PlSmallStr::from_str(name);
-                let cells = self.rows.iter().map(|r| &r[i]);
-                let s = match dtype {
-                    DType::Text => Series::new(name, cells.map(Value::as_text).collect::<Vec<_>>()),
-                    DType::Float => {
-                        Series::new(name, cells.map(Value::as_number).collect::<Vec<_>>())
-                    }
-                    DType::Int => Series::new(
-                        name,
-                        cells
-                            .map(|v| match v {
-                                Value::Int(i) => Some(*i),
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    DType::Date => Series::new(name, cells.map(Value::as_date).collect::<Vec<_>>()),
-                    DType::Bool => Series::new(
-                        name,
-                        cells
-                            .map(|v| match v {
-                                Value::Bool(b) => Some(*b),
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                };
-                s.into_column()
+        frame_of(&self.columns, self.rows.len(), |r, i| &self.rows[r][i])
+    }
+}
+
+/// A table whose rows are each a record's values, borrowed (or merged), followed by values of
+/// the row's own (its lineage): made into a frame without copying the records' values, or
+/// into a [`Table`].
+pub struct RecordTable<'a> {
+    pub name: String,
+    pub columns: Vec<(String, DType)>,
+    pub rows: Vec<(Cow<'a, [Value]>, Vec<Value>)>,
+}
+
+impl<'a> RecordTable<'a> {
+    /// An empty table with the columns of `table`.
+    pub fn like(table: Table) -> RecordTable<'a> {
+        RecordTable {
+            name: table.name,
+            columns: table.columns,
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, values: Cow<'a, [Value]>, own: Vec<Value>) {
+        debug_assert_eq!(
+            values.len() + own.len(),
+            self.columns.len(),
+            "row width for table {}",
+            self.name
+        );
+        self.rows.push((values, own));
+    }
+
+    /// As [`Table::to_frame`] gives for [`RecordTable::into_table`].
+    pub fn to_frame(&self) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+        frame_of(&self.columns, self.rows.len(), |r, i| {
+            let (values, own) = &self.rows[r];
+            values.get(i).unwrap_or_else(|| &own[i - values.len()])
+        })
+    }
+
+    pub fn into_table(self) -> Table {
+        let mut t = Table::new(&self.name, self.columns);
+        t.rows = self
+            .rows
+            .into_iter()
+            .map(|(values, own)| {
+                let mut v = values.into_owned();
+                v.extend(own);
+                v
             })
             .collect();
-        DataFrame::new(self.rows.len(), columns)
+        t
     }
+}
+
+/// A frame of `n` rows with `columns`, the value of row `r` in column `i` given by `cell(r, i)`.
+fn frame_of<'v>(
+    columns: &[(String, DType)],
+    n: usize,
+    cell: impl Fn(usize, usize) -> &'v Value,
+) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    let columns: Vec<Column> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, dtype))| {
+            let name = PlSmallStr::from_str(name);
+            let cells = (0..n).map(|r| cell(r, i));
+            let s = match dtype {
+                DType::Text => Series::new(name, cells.map(Value::as_text).collect::<Vec<_>>()),
+                DType::Float => Series::new(name, cells.map(Value::as_number).collect::<Vec<_>>()),
+                DType::Int => Series::new(
+                    name,
+                    cells
+                        .map(|v| match v {
+                            Value::Int(i) => Some(*i),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                DType::Date => Series::new(name, cells.map(Value::as_date).collect::<Vec<_>>()),
+                DType::Bool => Series::new(
+                    name,
+                    cells
+                        .map(|v| match v {
+                            Value::Bool(b) => Some(*b),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            };
+            s.into_column()
+        })
+        .collect();
+    DataFrame::new(n, columns)
 }

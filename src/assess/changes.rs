@@ -386,6 +386,7 @@ mod tests {
             crate::identity::Build::Everything,
         )
         .current
+        .into_table()
     }
 
     fn kinds(changes: &[Change]) -> Vec<(String, Option<String>)> {

@@ -7,9 +7,10 @@ use super::Snapshot;
 use crate::period::Period;
 use crate::pipeline::{ColumnKind, FilerKind, ReturnType};
 use crate::record::{Record, Value};
-use crate::table::{DType, Table};
+use crate::table::{DType, RecordTable, Table};
 use crate::text::identity_key;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
@@ -34,9 +35,11 @@ pub struct ConflictSide {
 }
 
 /// The rows of the snapshots in effect, the deduplicated table, and the conflicts.
-pub struct CurrentTables {
+pub struct CurrentTables<'a> {
     pub rows: Table,
-    pub current: Table,
+    /// One row per record: its values borrowed from the winning row (merged when the return
+    /// merges columns), then its lineage.
+    pub current: RecordTable<'a>,
     pub conflicts: Vec<Conflict>,
 }
 
@@ -116,17 +119,17 @@ pub enum Build {
 /// Builds the tables of one return type for `period` from its snapshots.
 /// `history` lists, per filer, every (return period, record keys) of the year so far, so that
 /// the filer that listed a record most recently first can be preferred (项目流转).
-pub fn current_table(
+pub fn current_table<'a>(
     rt: &ReturnType,
-    snapshots: &[Snapshot],
+    snapshots: &[Snapshot<'a>],
     period: Period,
     sha_by_file: &BTreeMap<String, String>,
     history: &BTreeMap<String, BTreeMap<String, Period>>,
     build: Build,
-) -> CurrentTables {
+) -> CurrentTables<'a> {
     let mut rows: Vec<Row> = Vec::new();
     for (si, s) in snapshots.iter().enumerate() {
-        for o in &s.sheets {
+        for &o in &s.sheets {
             for (ri, rec) in o.records.iter().enumerate() {
                 let (mut id, mut pair) = match o.keys.get(ri) {
                     Some(k) if o.keys.len() == o.records.len() => k.clone(),
@@ -217,7 +220,11 @@ pub fn current_table(
 
     let period_s = period.to_string();
     let mut row_table = Table::for_return(&rt.table, rt, &ROW_LINEAGE);
-    let mut current = Table::for_return(&format!("{}_current", rt.table), rt, &CURRENT_LINEAGE);
+    let mut current = RecordTable::like(Table::for_return(
+        &format!("{}_current", rt.table),
+        rt,
+        &CURRENT_LINEAGE,
+    ));
     let mut conflicts = Vec::new();
 
     let group_key = |g: &[usize]| -> String {
@@ -272,18 +279,20 @@ pub fn current_table(
     for (key, g) in keyed {
         let w = &rows[g[0]];
         let ws = &snapshots[w.snapshot];
-        let values: Vec<Value> = if rt.merge_columns {
-            (0..rt.columns.len())
-                .map(|c| {
-                    g.iter()
-                        .map(|&i| &rows[i].record.values[c])
-                        .find(|v| !v.is_null())
-                        .cloned()
-                        .unwrap_or(Value::Null)
-                })
-                .collect()
+        let values: Cow<'a, [Value]> = if rt.merge_columns {
+            Cow::Owned(
+                (0..rt.columns.len())
+                    .map(|c| {
+                        g.iter()
+                            .map(|&i| &rows[i].record.values[c])
+                            .find(|v| !v.is_null())
+                            .cloned()
+                            .unwrap_or(Value::Null)
+                    })
+                    .collect(),
+            )
         } else {
-            w.record.values.clone()
+            Cow::Borrowed(&w.record.values)
         };
         let mut filers: Vec<&str> = g
             .iter()
@@ -341,8 +350,7 @@ pub fn current_table(
                 }
             }
         }
-        let mut v = values;
-        v.extend([
+        let lineage = vec![
             Value::Text(period_s.clone()),
             Value::Text(key.clone()),
             Value::Text(ws.filer.clone()),
@@ -353,8 +361,8 @@ pub fn current_table(
             Value::Text(sha_by_file.get(w.file).cloned().unwrap_or_default()),
             Value::Int(g.len() as i64),
             Value::Text(filers.join("、")),
-        ]);
-        current.push(v);
+        ];
+        current.push(values, lineage);
     }
     CurrentTables {
         rows: row_table,

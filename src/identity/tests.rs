@@ -55,18 +55,13 @@ fn ledger(filer: &str, kind: FilerKind, period: &str, records: Vec<Record>) -> S
     }
 }
 
-fn current(p: &Pipeline, outcomes: &[SheetOutcome], period: &str) -> CurrentTables {
+fn current(p: &Pipeline, outcomes: &[SheetOutcome], period: &str) -> Built {
     current_with(p, outcomes, period, false)
 }
 
 /// As `current`; with `both_keys`, the first-listed history records every row under its id
 /// and under its fallback key (what `run::state::FirstListed` must do for item 8).
-fn current_with(
-    p: &Pipeline,
-    outcomes: &[SheetOutcome],
-    period: &str,
-    both_keys: bool,
-) -> CurrentTables {
+fn current_with(p: &Pipeline, outcomes: &[SheetOutcome], period: &str, both_keys: bool) -> Built {
     let period = period.parse().unwrap();
     let rt = p.return_type("project_ledger").unwrap();
     let snaps: Vec<_> = snapshots_for(outcomes, period)
@@ -92,14 +87,26 @@ fn current_with(
             }
         }
     }
-    current_table(
+    let ct = current_table(
         rt,
         &snaps,
         period,
         &BTreeMap::new(),
         &history,
         Build::Everything,
-    )
+    );
+    Built {
+        rows: ct.rows,
+        current: ct.current.into_table(),
+        conflicts: ct.conflicts,
+    }
+}
+
+/// [`CurrentTables`] with the current table made a [`crate::table::Table`].
+struct Built {
+    rows: crate::table::Table,
+    current: crate::table::Table,
+    conflicts: Vec<Conflict>,
 }
 
 fn col(t: &crate::table::Table, r: usize, name: &str) -> Value {

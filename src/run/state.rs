@@ -6,7 +6,7 @@ use crate::identity::{self, CarriedForward, Conflict};
 use crate::normalise::SheetOutcome;
 use crate::period::Period;
 use crate::pipeline::Pipeline;
-use crate::table::Table;
+use crate::table::{RecordTable, Table};
 use polars::prelude::{DataFrame, PolarsResult};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -101,21 +101,21 @@ impl FirstListed {
 
 /// The period's current tables (by name), the rows of its snapshots in effect (per return
 /// type that is not merged), its conflicts and the snapshots' carried-forward returns.
-struct Current {
-    tables: BTreeMap<String, Table>,
+struct Current<'a> {
+    tables: BTreeMap<String, RecordTable<'a>>,
     row_tables: Vec<Table>,
     conflicts: Vec<Conflict>,
     carried_forward: Vec<CarriedForward>,
 }
 
-fn current_tables(
+fn current_tables<'a>(
     pipeline: &Pipeline,
-    outcomes: &[SheetOutcome],
+    outcomes: &'a [SheetOutcome],
     period: Period,
     sha_by_file: &BTreeMap<String, String>,
     first_listed: &FirstListed,
     build: identity::Build,
-) -> Current {
+) -> Current<'a> {
     let snapshots = identity::snapshots_for(outcomes, period);
     let carried_forward: Vec<CarriedForward> = snapshots
         .iter()
@@ -153,7 +153,7 @@ fn current_tables(
     current
 }
 
-fn frames_of(tables: &BTreeMap<String, Table>) -> PolarsResult<BTreeMap<String, DataFrame>> {
+fn frames_of(tables: &BTreeMap<String, RecordTable>) -> PolarsResult<BTreeMap<String, DataFrame>> {
     tables
         .iter()
         .map(|(name, t)| Ok((name.clone(), t.to_frame()?)))
@@ -239,7 +239,11 @@ pub fn period_state(
         report,
         indicators,
         frames,
-        tables: current.tables,
+        tables: current
+            .tables
+            .into_iter()
+            .map(|(name, t)| (name, t.into_table()))
+            .collect(),
         row_frames,
         metrics,
         ranking,
