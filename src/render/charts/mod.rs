@@ -173,8 +173,9 @@ fn to_pixels(scene: &Scene) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
-/// Encodes the pixels as PNG (plotters' image encoder) into a temporary file beside `path`
-/// and renames it into place. The outer error is the file system's, the inner the encoder's.
+/// Encodes the pixels as PNG (the `image` encoder plotters saves with, at its defaults) into a
+/// temporary file beside `path` and renames it into place. The outer error is the file
+/// system's, the inner the encoder's.
 fn write_png(path: &Path, scene: &Scene, pixels: &[u8]) -> Result<Result<(), String>, OutputError> {
     let io = |source| OutputError::Io {
         path: path.to_path_buf(),
@@ -184,18 +185,18 @@ fn write_png(path: &Path, scene: &Scene, pixels: &[u8]) -> Result<Result<(), Str
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    // The encoder picks the format by extension: keep `.png` last.
     let tmp = path.with_file_name(format!(".{name}.tmp-{}.png", std::process::id()));
-    let encoded = (|| {
-        let mut backend = BitMapBackend::new(&tmp, (scene.width, scene.height));
-        backend
-            .blit_bitmap((0, 0), (scene.width, scene.height), pixels)
-            .map_err(|e| e.to_string())?;
-        backend.present().map_err(|e| e.to_string())
-    })();
+    let encoded = image::save_buffer_with_format(
+        &tmp,
+        pixels,
+        scene.width,
+        scene.height,
+        image::ColorType::Rgb8,
+        image::ImageFormat::Png,
+    );
     if let Err(e) = encoded {
         let _ = fs_err::remove_file(&tmp);
-        return Ok(Err(e));
+        return Ok(Err(e.to_string()));
     }
     fs_err::rename(&tmp, path).map_err(io)?;
     Ok(Ok(()))
