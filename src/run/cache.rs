@@ -105,14 +105,13 @@ impl Cache {
         bytes: u64,
         sheets: &[SheetOutcome],
     ) -> Result<(), crate::error::OutputError> {
-        let path = self.key(file, sha256, pipeline_hash);
         let encoded = CachedFile::encode(sha256, bytes, sheets).map_err(|source| {
             crate::error::OutputError::Cache {
-                path: path.clone(),
+                path: self.key(file, sha256, pipeline_hash),
                 source,
             }
         })?;
-        crate::store::write_atomic(&path, &encoded)
+        self.put_encoded(file, pipeline_hash, sha256, &encoded)
     }
 
     /// Stores an entry already encoded by [`CachedFile::encode`] (a reading worker's answer)
