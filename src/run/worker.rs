@@ -3,8 +3,9 @@
 //! run more than that file.
 //!
 //! The run starts `jobs` workers (`zhaoshang read-worker`, the same binary) and feeds each one
-//! file at a time over its stdin; a worker reads and normalises the file and sends back the
-//! sheets (postcard frames on stdout). A worker caps its own address space at start
+//! file at a time over its stdin (the next file already sent, so that a worker goes on to it
+//! while the run takes in its answer); a worker reads and normalises the file and sends back
+//! the sheets (postcard frames on stdout). A worker caps its own address space at start
 //! (`max_memory_mb` beyond what it uses then), so an allocation that would exceed it fails
 //! inside the worker, which dies; the parent waits at most `max_seconds` for each answer and
 //! kills a worker that takes longer. Either way the file gets a [`LimitHit`], the worker is
@@ -364,25 +365,30 @@ impl Worker {
             .unwrap_or_default()
     }
 
-    /// Reads one file. `Gone` means this worker died or was killed for the file: the result
-    /// names the file's limit or crash, and a new worker is needed.
-    pub fn read(&mut self, f: &InputFile, limits: &ReadLimits) -> Outcome {
+    /// Sends one file to read; its answer is taken with [`Worker::receive`]. A worker reads
+    /// its jobs in the order sent, so the next file can be sent before this one's answer is
+    /// in: the worker then starts it at once, while the run takes in the answer.
+    pub fn send(&mut self, f: &InputFile) -> std::io::Result<()> {
         let job = Job {
             path: f.path.clone(),
             rel: f.rel.clone(),
             period: f.period,
         };
+        write_frame(&mut self.stdin, &job)
+    }
+
+    /// The answer for `f`, the oldest file sent and not yet answered. `Gone` means this worker
+    /// died or was killed for the file: the result names the file's limit or crash, and a new
+    /// worker is needed (for the files sent after it too). The time limit runs from here: the
+    /// worker starts a file when it has answered the one before.
+    pub fn receive(&mut self, f: &InputFile, limits: &ReadLimits) -> Outcome {
         let t = Instant::now();
-        let sent = write_frame(&mut self.stdin, &job);
         let wait = if limits.max_seconds.is_finite() {
             Duration::from_secs_f64(limits.max_seconds)
         } else {
             Duration::from_secs(u32::MAX as u64)
         };
-        let answer = match sent {
-            Ok(()) => self.answers.recv_timeout(wait),
-            Err(_) => Ok(Err(std::io::Error::other("the worker closed its input"))),
-        };
+        let answer = self.answers.recv_timeout(wait);
         let failed = |e: FileError| WorkerResult {
             result: Err(e),
             encoded: None,
@@ -489,23 +495,60 @@ pub fn read_all(
     let slots: Vec<std::sync::Mutex<Option<ReadFile>>> =
         files.iter().map(|_| std::sync::Mutex::new(None)).collect();
     let start_failed = std::sync::Once::new();
+    let take = || {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        files.get(i).map(|f| (i, f))
+    };
+    let put = |i: usize, done: ReadFile| {
+        if let Ok(mut slot) = slots[i].lock() {
+            *slot = Some(done);
+        }
+    };
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1).min(files.len().max(1)) {
             s.spawn(|| {
-                let mut worker: Option<Worker> = None;
+                let mut feed = Feed {
+                    spec,
+                    worker: None,
+                    sent: std::collections::VecDeque::new(),
+                    resend: std::collections::VecDeque::new(),
+                    start_failed: &start_failed,
+                };
                 loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(f) = files.get(i) else { break };
-                    let done = match cached(f) {
-                        Some(hit) => hit,
-                        None => read_in_worker(f, spec, &mut worker, &start_failed, on_read)
-                            .unwrap_or_else(|| in_process(f)),
-                    };
-                    if let Ok(mut slot) = slots[i].lock() {
-                        *slot = Some(done);
+                    // Keep one file queued behind the one being read: first the files a
+                    // worker died before reading, then the next ones not in the cache.
+                    while feed.sent.len() < FILES_AHEAD {
+                        let (i, f) = match feed.resend.pop_front() {
+                            Some(again) => again,
+                            None => match take() {
+                                Some((i, f)) => match cached(f) {
+                                    Some(hit) => {
+                                        put(i, hit);
+                                        continue;
+                                    }
+                                    None => (i, f),
+                                },
+                                None => break,
+                            },
+                        };
+                        if !feed.send(i, f) {
+                            put(i, in_process(f));
+                        }
                     }
+                    let Some((i, f, res)) = feed.receive() else {
+                        break;
+                    };
+                    on_read(f, &res);
+                    put(
+                        i,
+                        ReadFile {
+                            file: f.clone(),
+                            result: res.result,
+                            cached: false,
+                        },
+                    );
                 }
-                if let Some(w) = worker {
+                if let Some(w) = feed.worker {
                     w.finish();
                 }
             });
@@ -523,40 +566,60 @@ pub fn read_all(
         .collect()
 }
 
-/// One file through this thread's worker (started on first use, replaced after it dies).
-/// None when no worker can be started.
-fn read_in_worker(
-    f: &InputFile,
-    spec: &WorkerSpec,
-    worker: &mut Option<Worker>,
-    start_failed: &std::sync::Once,
-    on_read: &(dyn Fn(&InputFile, &WorkerResult) + Sync),
-) -> Option<ReadFile> {
-    if worker.is_none() {
-        match Worker::start(spec) {
-            Ok(w) => *worker = Some(w),
-            Err(e) => {
-                start_failed.call_once(|| {
-                    eprintln!("warning: {e}; reading files in this process, without memory and time limits")
-                });
-                return None;
+/// How many files a dispatching thread keeps sent to its worker: the one being read and the
+/// next, so that the worker never waits while the run takes in an answer.
+const FILES_AHEAD: usize = 2;
+
+/// One dispatching thread's worker (started on first use, replaced after it dies) and the
+/// files sent to it, oldest first.
+struct Feed<'a, 'f> {
+    spec: &'a WorkerSpec<'a>,
+    worker: Option<Worker>,
+    sent: std::collections::VecDeque<(usize, &'f InputFile)>,
+    /// Files sent to a worker that died before reading them: sent again, to a new one.
+    resend: std::collections::VecDeque<(usize, &'f InputFile)>,
+    start_failed: &'a std::sync::Once,
+}
+
+impl<'f> Feed<'_, 'f> {
+    /// Sends file `i` to this thread's worker, starting one if needed. False when no worker
+    /// can be started: the file is then read in this process.
+    fn send(&mut self, i: usize, f: &'f InputFile) -> bool {
+        if self.worker.is_none() {
+            match Worker::start(self.spec) {
+                Ok(w) => self.worker = Some(w),
+                Err(e) => {
+                    self.start_failed.call_once(|| {
+                        eprintln!("warning: {e}; reading files in this process, without memory and time limits")
+                    });
+                    return false;
+                }
             }
         }
+        let Some(w) = self.worker.as_mut() else {
+            return false;
+        };
+        // A send that fails means the worker is gone: `receive` then says so for this file.
+        let _ = w.send(f);
+        self.sent.push_back((i, f));
+        true
     }
-    let w = worker.as_mut()?;
-    let res = match w.read(f, &spec.limits) {
-        Outcome::Answered(r) => r,
-        Outcome::Gone(r) => {
-            *worker = None; // the next file starts a new one
-            r
-        }
-    };
-    on_read(f, &res);
-    Some(ReadFile {
-        file: f.clone(),
-        result: res.result,
-        cached: false,
-    })
+
+    /// The answer for the oldest file sent. When the worker died on it, the files sent after
+    /// it are sent again, to a new worker.
+    fn receive(&mut self) -> Option<(usize, &'f InputFile, WorkerResult)> {
+        let w = self.worker.as_mut()?;
+        let (i, f) = self.sent.pop_front()?;
+        let res = match w.receive(f, &self.spec.limits) {
+            Outcome::Answered(r) => r,
+            Outcome::Gone(r) => {
+                self.worker = None;
+                self.resend.extend(self.sent.drain(..));
+                r
+            }
+        };
+        Some((i, f, res))
+    }
 }
 
 #[cfg(test)]
