@@ -69,22 +69,21 @@ fn a_rebuilt_binary_never_reuses_what_another_build_cached() {
 
     let pipeline = zhaoshang::pipeline::Pipeline::embedded_default().unwrap();
     let files = zhaoshang::ingest::discover(&input).unwrap().files;
-    let this = Cache::new(&out);
-    let older = Cache::for_build(&out, OLDER_BUILD);
     let total = files.len() as u64;
     assert!(total > 10);
 
     // 1. Wrong figures under this build's keys are used (the planting works) …
+    let this = Cache::new(&out);
     let mut spoilt = Vec::new();
     for f in &files {
         let sha = sha256_hex(&f.path);
-        let key = this.key(f, &sha, &pipeline.hash);
-        let mut entry: CachedFile = postcard::from_bytes(&std::fs::read(&key).unwrap()).unwrap();
+        let mut entry = this.get(f, &sha, &pipeline.hash).expect("the run cached the file");
         spoil(&mut entry);
         let bytes = postcard::to_allocvec(&entry).unwrap();
-        std::fs::write(&key, &bytes).unwrap();
+        this.put_encoded(f, &pipeline.hash, &sha, &bytes).unwrap();
         spoilt.push((f.clone(), sha, bytes));
     }
+    this.finish().unwrap();
     run_ok(tmp.path(), &args);
     assert_eq!(timings(&out), (0, total));
     assert_ne!(
@@ -95,10 +94,17 @@ fn a_rebuilt_binary_never_reuses_what_another_build_cached() {
 
     // 2. … but the same entries as another build wrote them are not: every file is parsed
     //    afresh and every figure is right again.
+    let older = Cache::for_build(&out, OLDER_BUILD);
     for (f, sha, bytes) in &spoilt {
-        std::fs::remove_file(this.key(f, sha, &pipeline.hash)).unwrap();
-        std::fs::write(older.key(f, sha, &pipeline.hash), bytes).unwrap();
+        older.put_encoded(f, &pipeline.hash, sha, bytes).unwrap();
     }
+    older.finish().unwrap();
+    assert!(
+        files
+            .iter()
+            .all(|f| Cache::new(&out).get(f, &sha256_hex(&f.path), &pipeline.hash).is_none()),
+        "the pack holds only the other build's entries"
+    );
     run_ok(tmp.path(), &args);
     assert_eq!(
         timings(&out),

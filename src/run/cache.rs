@@ -1,14 +1,28 @@
-//! The parse cache: a file's normalised sheets, stored (postcard) under `<out>/.cache/sheets/`, keyed by
-//! the file's sha256, its path and month (messages name them, dates are checked against the
-//! month), the build identity of the code ([`BUILD_ID`]) and the pipeline's hash. A rerun
-//! re-reads only changed files; a binary built from other code never reuses a parse.
+//! The parse cache: every file's normalised sheets (postcard), in one pack file
+//! `<out>/.cache/sheets.pack`, each entry keyed by the file's sha256, its path and month
+//! (messages name them, dates are checked against the month), the build identity of the code
+//! ([`BUILD_ID`]) and the pipeline's hash. A rerun re-reads only changed files; a binary built
+//! from other code never reuses a parse.
+//!
+//! One pack, not a file per entry: creating and renaming a hundred small files cost a run
+//! more than encoding them. A run writes its new pack as the entries come (beside the old one,
+//! renamed over it at the end): this run's entries, and the old pack's entries of every path
+//! this run did not parse afresh, so a path keeps one entry (the latest) and the pack does not
+//! grow with reruns. A run that parsed nothing keeps the pack as it is.
+//!
+//! Layout: `ZSPACK01`, the entries' bytes one after another, the index (postcard: key, path,
+//! offset, length of each entry), the index's length (u64, little-endian) and `ZSPACK01`
+//! again. A pack that does not read back so is no cache at all (every file is a miss).
 
 use crate::ingest::InputFile;
 use crate::normalise::SheetOutcome;
 use crate::pipeline::hex_digest;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// The identity of the code this binary was built from: `build.rs` hashes every file under
 /// `src/` (paths and bytes, in path order), `Cargo.toml`, `Cargo.lock` and itself. Any change to
@@ -16,6 +30,9 @@ use std::path::{Path, PathBuf};
 /// written by another build are never read (the package version alone does not change with
 /// every fix).
 pub const BUILD_ID: &str = env!("ZHAOSHANG_BUILD_ID");
+
+/// The first and last eight bytes of a pack.
+const PACK_MAGIC: &[u8; 8] = b"ZSPACK01";
 
 #[derive(Serialize, Deserialize)]
 pub struct CachedFile {
@@ -53,27 +70,68 @@ impl CachedFile {
     }
 }
 
+/// Where an entry is in a pack, and the input path it was parsed from.
+#[derive(Serialize, Deserialize, Clone)]
+struct IndexEntry {
+    key: String,
+    rel: String,
+    offset: u64,
+    len: u64,
+}
+
+/// The pack found at the start of the run.
+struct Found {
+    file: Mutex<std::fs::File>,
+    index: HashMap<String, IndexEntry>,
+}
+
+/// The pack this run writes (beside the old one until [`Cache::finish`]).
+struct Writing {
+    tmp: PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+    at: u64,
+    index: Vec<IndexEntry>,
+}
+
+/// This run's pack: not begun until the first entry, then written as entries come; after a
+/// failed write, nothing more is tried (the first failure was reported).
+enum NewPack {
+    NotBegun,
+    Writing(Writing),
+    Failed,
+}
+
 pub struct Cache {
-    dir: PathBuf,
+    path: PathBuf,
     build: String,
+    found: Option<Found>,
+    writing: Mutex<NewPack>,
 }
 
 impl Cache {
-    /// The parse cache of this build under `<out>/.cache/sheets/`.
+    /// The parse cache of this build in `<out>/.cache/sheets.pack`.
     pub fn new(out: &Path) -> Cache {
         Cache::for_build(out, BUILD_ID)
     }
 
     /// The parse cache as a build with id `build` reads and writes it.
     pub fn for_build(out: &Path, build: &str) -> Cache {
+        let path = out.join(".cache").join("sheets.pack");
         Cache {
-            dir: out.join(".cache").join("sheets"),
+            found: read_index(&path),
+            path,
             build: build.to_string(),
+            writing: Mutex::new(NewPack::NotBegun),
         }
     }
 
-    /// The entry's path for a file whose content hashes to `sha256`.
-    pub fn key(&self, file: &InputFile, sha256: &str, pipeline_hash: &str) -> PathBuf {
+    /// The pack's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The entry's key for a file whose content hashes to `sha256`.
+    pub fn key(&self, file: &InputFile, sha256: &str, pipeline_hash: &str) -> String {
         let mut h = Sha256::new();
         for part in [
             sha256,
@@ -85,12 +143,17 @@ impl Cache {
             h.update(part.as_bytes());
             h.update([0]);
         }
-        self.dir.join(format!("{}.bin", hex_digest(&h.finalize())))
+        hex_digest(&h.finalize())
     }
 
     /// The cached sheets of a file whose content hashes to `sha256`, if any.
     pub fn get(&self, file: &InputFile, sha256: &str, pipeline_hash: &str) -> Option<CachedFile> {
-        let bytes = std::fs::read(self.key(file, sha256, pipeline_hash)).ok()?;
+        let found = self.found.as_ref()?;
+        let at = found.index.get(&self.key(file, sha256, pipeline_hash))?;
+        let bytes = {
+            let mut f = found.file.lock().ok()?;
+            read_at(&mut f, at.offset, at.len).ok()?
+        };
         // A corrupt or outdated entry is a miss, never an error.
         CachedFile::decode(&bytes).ok()
     }
@@ -107,15 +170,14 @@ impl Cache {
     ) -> Result<(), crate::error::OutputError> {
         let encoded = CachedFile::encode(sha256, bytes, sheets).map_err(|source| {
             crate::error::OutputError::Cache {
-                path: self.key(file, sha256, pipeline_hash),
+                path: self.path.clone(),
                 source,
             }
         })?;
         self.put_encoded(file, pipeline_hash, sha256, &encoded)
     }
 
-    /// Stores an entry already encoded by [`CachedFile::encode`] (a reading worker's answer)
-    /// for a file whose content hashes to `sha256`.
+    /// Stores an entry as [`CachedFile::encode`] gave it, in this run's new pack.
     pub fn put_encoded(
         &self,
         file: &InputFile,
@@ -123,8 +185,162 @@ impl Cache {
         sha256: &str,
         encoded: &[u8],
     ) -> Result<(), crate::error::OutputError> {
-        crate::store::write_atomic(&self.key(file, sha256, pipeline_hash), encoded)
+        let key = self.key(file, sha256, pipeline_hash);
+        let mut pack = self.writing.lock().map_err(|_| self.io_error(poisoned()))?;
+        if matches!(*pack, NewPack::NotBegun) {
+            match self.begin_pack() {
+                Ok(w) => *pack = NewPack::Writing(w),
+                Err(e) => {
+                    *pack = NewPack::Failed;
+                    return Err(self.io_error(e));
+                }
+            }
+        }
+        let NewPack::Writing(w) = &mut *pack else {
+            return Ok(());
+        };
+        if let Err(e) = w.append(key, &file.rel, encoded) {
+            let _ = std::fs::remove_file(&w.tmp);
+            *pack = NewPack::Failed;
+            return Err(self.io_error(e));
+        }
+        Ok(())
     }
+
+    /// Ends the run's pack: the old pack's entries of the paths not parsed in this run are
+    /// copied in, then the index, and the new pack replaces the old one. Nothing is written
+    /// when nothing was stored.
+    pub fn finish(self) -> Result<(), crate::error::OutputError> {
+        let Cache {
+            path,
+            found,
+            writing,
+            ..
+        } = self;
+        let io = |source| crate::error::OutputError::Io {
+            path: path.clone(),
+            source,
+        };
+        let NewPack::Writing(mut w) = writing.into_inner().map_err(|_| io(poisoned()))? else {
+            return Ok(());
+        };
+        let written = (|| -> std::io::Result<()> {
+            if let Some(found) = &found {
+                let parsed: BTreeSet<String> = w.index.iter().map(|e| e.rel.clone()).collect();
+                let mut kept: Vec<&IndexEntry> = found
+                    .index
+                    .values()
+                    .filter(|e| !parsed.contains(&e.rel))
+                    .collect();
+                kept.sort_by_key(|e| e.offset);
+                let mut f = found.file.lock().map_err(|_| poisoned())?;
+                for e in kept {
+                    let bytes = read_at(&mut f, e.offset, e.len)?;
+                    w.append(e.key.clone(), &e.rel, &bytes)?;
+                }
+            }
+            let index = postcard::to_allocvec(&w.index).map_err(std::io::Error::other)?;
+            w.file.write_all(&index)?;
+            w.file.write_all(&(index.len() as u64).to_le_bytes())?;
+            w.file.write_all(PACK_MAGIC)?;
+            w.file.flush()
+        })();
+        // The old pack is closed before the new one takes its name.
+        drop(found);
+        let done = written.and_then(|()| std::fs::rename(&w.tmp, &path));
+        if done.is_err() {
+            let _ = std::fs::remove_file(&w.tmp);
+        }
+        done.map_err(io)?;
+        // Earlier builds kept one file per entry: nothing reads them any more.
+        let legacy = path.with_file_name("sheets");
+        if legacy.is_dir() {
+            let _ = std::fs::remove_dir_all(legacy);
+        }
+        Ok(())
+    }
+
+    fn begin_pack(&self) -> std::io::Result<Writing> {
+        if let Some(parent) = self.path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let tmp = crate::store::tmp_path(&self.path);
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        file.write_all(PACK_MAGIC)?;
+        Ok(Writing {
+            tmp,
+            file,
+            at: PACK_MAGIC.len() as u64,
+            index: Vec::new(),
+        })
+    }
+
+    fn io_error(&self, source: std::io::Error) -> crate::error::OutputError {
+        crate::error::OutputError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+impl Writing {
+    fn append(&mut self, key: String, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(bytes)?;
+        self.index.push(IndexEntry {
+            key,
+            rel: rel.to_string(),
+            offset: self.at,
+            len: bytes.len() as u64,
+        });
+        self.at += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+fn poisoned() -> std::io::Error {
+    std::io::Error::other("a thread writing the parse cache panicked")
+}
+
+fn read_at(f: &mut std::fs::File, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    f.seek(SeekFrom::Start(offset))?;
+    let mut buf = vec![0u8; usize::try_from(len).map_err(std::io::Error::other)?];
+    f.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+/// The index of the pack at `path`, when there is one that reads back as a pack.
+fn read_index(path: &Path) -> Option<Found> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    let tail = 16u64;
+    let head = PACK_MAGIC.len() as u64;
+    if size < head + tail {
+        return None;
+    }
+    if read_at(&mut file, 0, head).ok()? != PACK_MAGIC {
+        return None;
+    }
+    let end = read_at(&mut file, size - tail, tail).ok()?;
+    let (len, magic) = end.split_at(8);
+    if magic != PACK_MAGIC {
+        return None;
+    }
+    let len = u64::from_le_bytes(len.try_into().ok()?);
+    let start = (size - tail).checked_sub(len)?;
+    if start < head {
+        return None;
+    }
+    let entries: Vec<IndexEntry> = postcard::from_bytes(&read_at(&mut file, start, len).ok()?).ok()?;
+    if entries
+        .iter()
+        .any(|e| e.offset < head || e.offset.saturating_add(e.len) > start)
+    {
+        return None;
+    }
+    Some(Found {
+        file: Mutex::new(file),
+        index: entries.into_iter().map(|e| (e.key.clone(), e)).collect(),
+    })
 }
 
 /// Metric values of months that are not written in this run (for the cumulative chart), keyed
@@ -270,25 +486,97 @@ mod tests {
         sheet.correction = Some("更正".into());
         let sheets = vec![sheet];
         let encoded = CachedFile::encode("sha-a", 2048, &sheets).expect("encodes");
-        let by_worker = Cache::for_build(dir.path(), "b");
-        by_worker
+        let by_worker = dir.path().join("w");
+        let from_sheets = dir.path().join("s");
+        let cache = Cache::for_build(&by_worker, "b");
+        cache
             .put_encoded(&file, "p", "sha-a", &encoded)
             .expect("stores");
-        let from_sheets = Cache::for_build(&dir.path().join("other"), "b");
-        from_sheets
+        cache.finish().expect("writes the pack");
+        let cache = Cache::for_build(&from_sheets, "b");
+        cache
             .put(&file, "p", "sha-a", 2048, &sheets)
             .expect("stores");
-        for cache in [&by_worker, &from_sheets] {
+        cache.finish().expect("writes the pack");
+        for out in [&by_worker, &from_sheets] {
+            let cache = Cache::for_build(out, "b");
             let hit = cache.get(&file, "sha-a", "p").expect("a hit");
             assert_eq!((hit.sha256.as_str(), hit.bytes), ("sha-a", 2048));
             assert_eq!(hit.sheets.len(), 1);
             assert_eq!(hit.sheets[0].records, sheets[0].records);
             assert_eq!(hit.sheets[0].correction.as_deref(), Some("更正"));
+            assert!(
+                cache.get(&file, "sha-b", "p").is_none(),
+                "another content is a miss"
+            );
         }
-        assert!(
-            by_worker.get(&file, "sha-b", "p").is_none(),
-            "another content is a miss"
-        );
+    }
+
+    fn file_of(rel: &str) -> InputFile {
+        InputFile {
+            path: PathBuf::from("in").join(rel),
+            rel: rel.into(),
+            period: Period::new(2025, 7).expect("a month"),
+        }
+    }
+
+    fn entry(sha: &str, n: f64) -> Vec<u8> {
+        let f = file_of("2025-07/x.xlsx");
+        let mut sheet = SheetOutcome::empty(&f, "项目表");
+        sheet.records.push(crate::record::Record {
+            row: 4,
+            values: vec![crate::record::Value::Number(n)],
+        });
+        CachedFile::encode(sha, 1, &[sheet]).expect("encodes")
+    }
+
+    fn figure(cache: &Cache, f: &InputFile, sha: &str) -> Option<crate::record::Value> {
+        let hit = cache.get(f, sha, "p")?;
+        hit.sheets[0].records[0].values.first().cloned()
+    }
+
+    #[test]
+    fn a_rerun_keeps_the_entries_of_the_paths_it_did_not_parse_and_one_entry_per_path() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (a, b) = (file_of("2025-07/a.xlsx"), file_of("2025-07/b.xlsx"));
+        let cache = Cache::for_build(dir.path(), "x");
+        cache.put_encoded(&a, "p", "a1", &entry("a1", 1.0)).expect("stores");
+        cache.put_encoded(&b, "p", "b1", &entry("b1", 2.0)).expect("stores");
+        cache.finish().expect("writes");
+        // The second run parses a changed `a` only.
+        let cache = Cache::for_build(dir.path(), "x");
+        cache.put_encoded(&a, "p", "a2", &entry("a2", 3.0)).expect("stores");
+        cache.finish().expect("writes");
+        let cache = Cache::for_build(dir.path(), "x");
+        use crate::record::Value::Number;
+        assert_eq!(figure(&cache, &a, "a2"), Some(Number(3.0)));
+        assert_eq!(figure(&cache, &b, "b1"), Some(Number(2.0)), "b is kept");
+        assert_eq!(figure(&cache, &a, "a1"), None, "a's older entry is gone");
+        let found = cache.found.as_ref().expect("a pack");
+        assert_eq!(found.index.len(), 2);
+        // A run that parses nothing leaves the pack as it was.
+        let before = std::fs::read(cache.path()).expect("the pack");
+        cache.finish().expect("nothing to write");
+        assert_eq!(std::fs::read(dir.path().join(".cache/sheets.pack")).expect("the pack"), before);
+    }
+
+    #[test]
+    fn a_pack_that_does_not_read_back_as_one_is_no_cache() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let a = file_of("2025-07/a.xlsx");
+        let cache = Cache::for_build(dir.path(), "x");
+        cache.put_encoded(&a, "p", "a1", &entry("a1", 1.0)).expect("stores");
+        cache.finish().expect("writes");
+        let pack = dir.path().join(".cache/sheets.pack");
+        let whole = std::fs::read(&pack).expect("the pack");
+        assert!(Cache::for_build(dir.path(), "x").get(&a, "a1", "p").is_some());
+        for cut in [whole.len() - 1, whole.len() / 2, 3] {
+            std::fs::write(&pack, &whole[..cut]).expect("writes");
+            assert!(
+                Cache::for_build(dir.path(), "x").get(&a, "a1", "p").is_none(),
+                "a pack cut at {cut} bytes"
+            );
+        }
     }
 
     #[test]

@@ -494,6 +494,7 @@ pub fn run_with(
         &settings.reading,
         &mut timings,
     );
+    warn_uncached(cache.finish());
 
     let t = Instant::now();
     let mut outcomes: Vec<SheetOutcome> = Vec::new();
