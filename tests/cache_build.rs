@@ -77,7 +77,9 @@ fn a_rebuilt_binary_never_reuses_what_another_build_cached() {
     let mut spoilt = Vec::new();
     for f in &files {
         let sha = sha256_hex(&f.path);
-        let mut entry = this.get(f, &sha, &pipeline.hash).expect("the run cached the file");
+        let mut entry = this
+            .get(f, &sha, &pipeline.hash)
+            .expect("the run cached the file");
         spoil(&mut entry);
         let bytes = postcard::to_allocvec(&entry).unwrap();
         this.put_encoded(f, &pipeline.hash, &sha, &bytes).unwrap();
@@ -100,9 +102,9 @@ fn a_rebuilt_binary_never_reuses_what_another_build_cached() {
     }
     older.finish().unwrap();
     assert!(
-        files
-            .iter()
-            .all(|f| Cache::new(&out).get(f, &sha256_hex(&f.path), &pipeline.hash).is_none()),
+        files.iter().all(|f| Cache::new(&out)
+            .get(f, &sha256_hex(&f.path), &pipeline.hash)
+            .is_none()),
         "the pack holds only the other build's entries"
     );
     run_ok(tmp.path(), &args);

@@ -330,7 +330,8 @@ fn read_index(path: &Path) -> Option<Found> {
     if start < head {
         return None;
     }
-    let entries: Vec<IndexEntry> = postcard::from_bytes(&read_at(&mut file, start, len).ok()?).ok()?;
+    let entries: Vec<IndexEntry> =
+        postcard::from_bytes(&read_at(&mut file, start, len).ok()?).ok()?;
     if entries
         .iter()
         .any(|e| e.offset < head || e.offset.saturating_add(e.len) > start)
@@ -540,12 +541,18 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temp dir");
         let (a, b) = (file_of("2025-07/a.xlsx"), file_of("2025-07/b.xlsx"));
         let cache = Cache::for_build(dir.path(), "x");
-        cache.put_encoded(&a, "p", "a1", &entry("a1", 1.0)).expect("stores");
-        cache.put_encoded(&b, "p", "b1", &entry("b1", 2.0)).expect("stores");
+        cache
+            .put_encoded(&a, "p", "a1", &entry("a1", 1.0))
+            .expect("stores");
+        cache
+            .put_encoded(&b, "p", "b1", &entry("b1", 2.0))
+            .expect("stores");
         cache.finish().expect("writes");
         // The second run parses a changed `a` only.
         let cache = Cache::for_build(dir.path(), "x");
-        cache.put_encoded(&a, "p", "a2", &entry("a2", 3.0)).expect("stores");
+        cache
+            .put_encoded(&a, "p", "a2", &entry("a2", 3.0))
+            .expect("stores");
         cache.finish().expect("writes");
         let cache = Cache::for_build(dir.path(), "x");
         use crate::record::Value::Number;
@@ -557,7 +564,10 @@ mod tests {
         // A run that parses nothing leaves the pack as it was.
         let before = std::fs::read(cache.path()).expect("the pack");
         cache.finish().expect("nothing to write");
-        assert_eq!(std::fs::read(dir.path().join(".cache/sheets.pack")).expect("the pack"), before);
+        assert_eq!(
+            std::fs::read(dir.path().join(".cache/sheets.pack")).expect("the pack"),
+            before
+        );
     }
 
     #[test]
@@ -565,15 +575,21 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temp dir");
         let a = file_of("2025-07/a.xlsx");
         let cache = Cache::for_build(dir.path(), "x");
-        cache.put_encoded(&a, "p", "a1", &entry("a1", 1.0)).expect("stores");
+        cache
+            .put_encoded(&a, "p", "a1", &entry("a1", 1.0))
+            .expect("stores");
         cache.finish().expect("writes");
         let pack = dir.path().join(".cache/sheets.pack");
         let whole = std::fs::read(&pack).expect("the pack");
-        assert!(Cache::for_build(dir.path(), "x").get(&a, "a1", "p").is_some());
+        assert!(Cache::for_build(dir.path(), "x")
+            .get(&a, "a1", "p")
+            .is_some());
         for cut in [whole.len() - 1, whole.len() / 2, 3] {
             std::fs::write(&pack, &whole[..cut]).expect("writes");
             assert!(
-                Cache::for_build(dir.path(), "x").get(&a, "a1", "p").is_none(),
+                Cache::for_build(dir.path(), "x")
+                    .get(&a, "a1", "p")
+                    .is_none(),
                 "a pack cut at {cut} bytes"
             );
         }
