@@ -252,6 +252,9 @@ impl Cache {
             let _ = std::fs::remove_file(&w.tmp);
         }
         done.map_err(io)?;
+        // A run killed while writing its pack left its temporary file; runs hold the output
+        // root's lock, so any other one is stale.
+        remove_stale_packs(&path);
         // Earlier builds kept one file per entry: nothing reads them any more.
         let legacy = path.with_file_name("sheets");
         if legacy.is_dir() {
@@ -294,6 +297,22 @@ impl Writing {
         });
         self.at += bytes.len() as u64;
         Ok(())
+    }
+}
+
+/// Removes the temporary packs (`.sheets.pack.tmp-<pid>`) beside `pack` that killed runs left.
+fn remove_stale_packs(pack: &Path) {
+    let (Some(dir), Some(name)) = (pack.parent(), pack.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 
@@ -568,6 +587,27 @@ mod tests {
             std::fs::read(dir.path().join(".cache/sheets.pack")).expect("the pack"),
             before
         );
+    }
+
+    #[test]
+    fn a_pack_left_half_written_by_a_killed_run_is_removed_by_the_next_pack_written() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let stale = dir.path().join(".cache/.sheets.pack.tmp-999999");
+        std::fs::create_dir_all(dir.path().join(".cache")).expect("a folder");
+        std::fs::write(&stale, b"ZSPACK01 half").expect("writes");
+        let a = file_of("2025-07/a.xlsx");
+        let cache = Cache::for_build(dir.path(), "x");
+        cache
+            .put_encoded(&a, "p", "a1", &entry("a1", 1.0))
+            .expect("stores");
+        cache.finish().expect("writes");
+        assert!(!stale.exists(), "the stale temporary pack is gone");
+        let left: Vec<String> = std::fs::read_dir(dir.path().join(".cache"))
+            .expect("the folder")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(left, vec!["sheets.pack".to_string()]);
     }
 
     #[test]
