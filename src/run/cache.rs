@@ -224,27 +224,7 @@ impl Cache {
         let NewPack::Writing(mut w) = writing.into_inner().map_err(|_| io(poisoned()))? else {
             return Ok(());
         };
-        let written = (|| -> std::io::Result<()> {
-            if let Some(found) = &found {
-                let parsed: BTreeSet<String> = w.index.iter().map(|e| e.rel.clone()).collect();
-                let mut kept: Vec<&IndexEntry> = found
-                    .index
-                    .values()
-                    .filter(|e| !parsed.contains(&e.rel))
-                    .collect();
-                kept.sort_by_key(|e| e.offset);
-                let mut f = found.file.lock().map_err(|_| poisoned())?;
-                for e in kept {
-                    let bytes = read_at(&mut f, e.offset, e.len)?;
-                    w.append(e.key.clone(), &e.rel, &bytes)?;
-                }
-            }
-            let index = postcard::to_allocvec(&w.index).map_err(std::io::Error::other)?;
-            w.file.write_all(&index)?;
-            w.file.write_all(&(index.len() as u64).to_le_bytes())?;
-            w.file.write_all(PACK_MAGIC)?;
-            w.file.flush()
-        })();
+        let written = w.complete(found.as_ref());
         // The old pack is closed before the new one takes its name.
         drop(found);
         let done = written.and_then(|()| std::fs::rename(&w.tmp, &path));
@@ -287,6 +267,30 @@ impl Cache {
 }
 
 impl Writing {
+    /// Copies in the entries of `found` whose paths this run did not parse, then writes the
+    /// index and the closing magic.
+    fn complete(&mut self, found: Option<&Found>) -> std::io::Result<()> {
+        if let Some(found) = found {
+            let parsed: BTreeSet<String> = self.index.iter().map(|e| e.rel.clone()).collect();
+            let mut kept: Vec<&IndexEntry> = found
+                .index
+                .values()
+                .filter(|e| !parsed.contains(&e.rel))
+                .collect();
+            kept.sort_by_key(|e| e.offset);
+            let mut f = found.file.lock().map_err(|_| poisoned())?;
+            for e in kept {
+                let bytes = read_at(&mut f, e.offset, e.len)?;
+                self.append(e.key.clone(), &e.rel, &bytes)?;
+            }
+        }
+        let index = postcard::to_allocvec(&self.index).map_err(std::io::Error::other)?;
+        self.file.write_all(&index)?;
+        self.file.write_all(&(index.len() as u64).to_le_bytes())?;
+        self.file.write_all(PACK_MAGIC)?;
+        self.file.flush()
+    }
+
     fn append(&mut self, key: String, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         self.file.write_all(bytes)?;
         self.index.push(IndexEntry {
@@ -305,6 +309,7 @@ fn remove_stale_packs(pack: &Path) {
     let (Some(dir), Some(name)) = (pack.parent(), pack.file_name()) else {
         return;
     };
+    // The names `store::tmp_path` gives, whatever the process id.
     let prefix = format!(".{}.tmp-", name.to_string_lossy());
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -555,6 +560,17 @@ mod tests {
         hit.sheets[0].records[0].values.first().cloned()
     }
 
+    /// Writes a pack holding one entry (file `a`, sha `a1`, figure 1) under `out`.
+    fn pack_of_one(out: &Path) -> InputFile {
+        let a = file_of("2025-07/a.xlsx");
+        let cache = Cache::for_build(out, "x");
+        cache
+            .put_encoded(&a, "p", "a1", &entry("a1", 1.0))
+            .expect("stores");
+        cache.finish().expect("writes");
+        a
+    }
+
     #[test]
     fn a_rerun_keeps_the_entries_of_the_paths_it_did_not_parse_and_one_entry_per_path() {
         let dir = tempfile::tempdir().expect("a temp dir");
@@ -595,12 +611,7 @@ mod tests {
         let stale = dir.path().join(".cache/.sheets.pack.tmp-999999");
         std::fs::create_dir_all(dir.path().join(".cache")).expect("a folder");
         std::fs::write(&stale, b"ZSPACK01 half").expect("writes");
-        let a = file_of("2025-07/a.xlsx");
-        let cache = Cache::for_build(dir.path(), "x");
-        cache
-            .put_encoded(&a, "p", "a1", &entry("a1", 1.0))
-            .expect("stores");
-        cache.finish().expect("writes");
+        pack_of_one(dir.path());
         assert!(!stale.exists(), "the stale temporary pack is gone");
         let left: Vec<String> = std::fs::read_dir(dir.path().join(".cache"))
             .expect("the folder")
@@ -613,12 +624,7 @@ mod tests {
     #[test]
     fn a_pack_that_does_not_read_back_as_one_is_no_cache() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let a = file_of("2025-07/a.xlsx");
-        let cache = Cache::for_build(dir.path(), "x");
-        cache
-            .put_encoded(&a, "p", "a1", &entry("a1", 1.0))
-            .expect("stores");
-        cache.finish().expect("writes");
+        let a = pack_of_one(dir.path());
         let pack = dir.path().join(".cache/sheets.pack");
         let whole = std::fs::read(&pack).expect("the pack");
         assert!(Cache::for_build(dir.path(), "x")
