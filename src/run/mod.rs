@@ -906,10 +906,13 @@ fn write_period(
         pipeline_hash: &pipeline.hash,
         period,
     };
-    // The frames the assessment computed over are the ones written.
-    for (name, frame) in &state.row_frames {
-        store::write_frame(stage_root, name, frame, &meta)?;
-    }
+    // The frames the assessment computed over are the ones written: each table to its own
+    // file, so they are written in parallel.
+    let mut frames: Vec<(&str, &polars::prelude::DataFrame)> = state
+        .row_frames
+        .iter()
+        .map(|(name, frame)| (name.as_str(), frame))
+        .collect();
     for (name, frame) in &state.frames {
         // `talent_current` is published as `talent` (one row per county, merged over filers).
         let published = pipeline
@@ -917,9 +920,8 @@ fn write_period(
             .iter()
             .find(|r| r.merge_columns && format!("{}_current", r.table) == *name)
             .map_or(name.as_str(), |rt| rt.table.as_str());
-        store::write_frame(stage_root, published, frame, &meta)?;
+        frames.push((published, frame));
     }
-    store::write_table(stage_root, &outputs::rejects_table(&issues, period), &meta)?;
     // A `grade` column only when some metric is graded: the other pipelines' table is unchanged.
     let graded = pipeline.metrics.iter().any(|m| !m.grades.is_empty());
     let mut columns: Vec<(String, crate::table::DType)> = METRIC_COLUMNS
@@ -938,8 +940,25 @@ fn write_period(
             mt.push(assess::metric_row(&m, period, graded));
         }
     }
-    store::write_table(stage_root, &mt, &meta)?;
-    store::write_table(stage_root, &assess::changes_table(&changes, period), &meta)?;
+    let tables = [
+        outputs::rejects_table(&issues, period),
+        mt,
+        assess::changes_table(&changes, period),
+    ];
+    let (written, derived) = rayon::join(
+        || {
+            frames.par_iter().try_for_each(|(name, frame)| {
+                store::write_frame(stage_root, name, frame, &meta).map(drop)
+            })
+        },
+        || {
+            tables
+                .par_iter()
+                .try_for_each(|t| store::write_table(stage_root, t, &meta).map(drop))
+        },
+    );
+    written?;
+    derived?;
 
     let report_dir = stage_root.join("reports").join(period.to_string());
     let metrics_json = MetricsJson {
