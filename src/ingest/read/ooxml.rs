@@ -29,6 +29,8 @@ const MAX_RATIO: u64 = 500;
 const RATIO_FLOOR: u64 = 8 << 20;
 /// How much of `sharedStrings.xml` is inflated to find its `<sst>` tag.
 const SST_HEAD: u64 = 64 * 1024;
+/// How much is inflated first (the tag is in the first few hundred bytes of any real part).
+const SST_PEEK: u64 = 4 * 1024;
 
 pub(super) fn read(
     file: &InputFile,
@@ -317,25 +319,33 @@ fn office_document(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, names: &[String]) -
     }
 }
 
-/// The `uniqueCount` the shared string table declares, from the first [`SST_HEAD`] bytes.
+/// The `uniqueCount` the shared string table declares, from its first bytes: the `<sst>` tag
+/// opens the part, so the first [`SST_PEEK`] bytes are inflated, and up to [`SST_HEAD`] only
+/// when the tag is not whole in them.
 fn declared_strings(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Option<u64> {
+    let mut entry = zip.by_index(i).ok()?;
     let mut head = Vec::new();
-    zip.by_index(i)
-        .ok()?
-        .take(SST_HEAD)
-        .read_to_end(&mut head)
-        .ok()?;
-    let text = String::from_utf8_lossy(&head);
-    let mut reader = quick_xml::Reader::from_str(&text);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
-                return attr(&e, "uniqueCount").and_then(|v| v.trim().parse().ok());
+    let mut read = 0;
+    for upto in [SST_PEEK, SST_HEAD] {
+        (&mut entry).take(upto - read).read_to_end(&mut head).ok()?;
+        read = head.len() as u64;
+        let text = String::from_utf8_lossy(&head);
+        let mut reader = quick_xml::Reader::from_str(&text);
+        loop {
+            match reader.read_event() {
+                Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                    return attr(&e, "uniqueCount").and_then(|v| v.trim().parse().ok());
+                }
+                Ok(Event::Eof) | Err(_) => break,
+                _ => {}
             }
-            Ok(Event::Eof) | Err(_) => return None,
-            _ => {}
+        }
+        if read < upto {
+            // The whole part is read.
+            return None;
         }
     }
+    None
 }
 
 /// An entry as text, when it is small enough to be a workbook or relationships part.
@@ -496,6 +506,31 @@ mod tests {
         match inspect(&z, Kind::Xlsx, &ReadLimits::default()) {
             Err(LimitHit::Strings { declared, .. }) => assert_eq!(declared, 4_000_000_000),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_shared_strings_tag_is_found_past_the_first_peek_and_a_tag_cut_by_it_is_read_whole() {
+        // The `<sst>` tag after a comment longer than the first peek, and a tag that the peek
+        // cuts in the middle of its `uniqueCount`.
+        let late = format!(
+            r#"<?xml version="1.0"?><!--{}--><sst count="9" uniqueCount="4000000000"></sst>"#,
+            "x".repeat(SST_PEEK as usize + 100)
+        );
+        let pad = SST_PEEK as usize - r#"<?xml version="1.0"?><sst uniqueCount="40"#.len();
+        let cut = format!(
+            r#"<?xml version="1.0"?>{}<sst uniqueCount="4000000000"></sst>"#,
+            " ".repeat(pad)
+        );
+        for sst in [late, cut] {
+            let z = zip(&[
+                ("xl/workbook.xml", b"<workbook/>"),
+                ("xl/sharedStrings.xml", sst.as_bytes()),
+            ]);
+            match inspect(&z, Kind::Xlsx, &ReadLimits::default()) {
+                Err(LimitHit::Strings { declared, .. }) => assert_eq!(declared, 4_000_000_000),
+                other => panic!("{other:?}"),
+            }
         }
     }
 
