@@ -8,9 +8,10 @@
 //! values as numbers, `2.50%` text, full-width text or with thousands separators, ratings and
 //! parts in every accepted spelling, two-part indicators as two rows, footer rows. One unit
 //! (the last monitoring unit) sends nothing; every unit that monitors an indicator without
-//! counting for it reports a different value. Two value cells of % indicators are formatted
-//! as percentages (the cell holds 0.4123 for 41.23 %), which must be read as the filer saw
-//! them, with a warning. The first unit's return also holds four bad rows, mixed into its
+//! counting for it reports a different value. Two value cells of % indicators hold the
+//! fraction (0.4123 for 41.23 %): one formatted as a percentage, read as the filer sees it
+//! (`41.23%`) without a word; one in a plain cell (the format lost when values were pasted),
+//! which the rule reads ×100 from the indicator's base and target, with a warning. The first unit's return also holds four bad rows, mixed into its
 //! ordinary rows, that must be rejected at the spoiled cell: an indicator number not in the
 //! list, a part no indicator has (`市级`), a value of `待核实` and a year before the plan.
 //!
@@ -341,8 +342,14 @@ pub fn generate(r: &IndicatorsReference, year: i32, seed: u64, out: &Path) -> Re
             if bad == Some(Bad::UnknownPart) && unknown_part_word(r).is_none() {
                 continue;
             }
-            let pct =
-                matches!(line, Line::Good(i, y) if percent.contains(&(*i, *y, unit.name.clone())));
+            // The first percentage cell lost its format (values pasted into a plain cell):
+            // only it is read ×100 by the rule, with a warning; the other keeps its format.
+            let pct = match line {
+                Line::Good(i, y) => percent
+                    .iter()
+                    .position(|p| *p == (*i, *y, unit.name.clone())),
+                _ => None,
+            };
             if group_col {
                 g.text(row, 0, &ind.group);
             }
@@ -366,7 +373,10 @@ pub fn generate(r: &IndicatorsReference, year: i32, seed: u64, out: &Path) -> Re
                     ("value", Some(Bad::PendingValue)) => Some(Cell::Text("待核实".into())),
                     ("value", Some(_)) => Some(Cell::Num(ind.base.unwrap_or(1.0))),
                     ("value", None) => match v {
-                        Some(Val::Num(x)) if pct && *x > 0.0 => {
+                        Some(Val::Num(x)) if pct == Some(0) && *x > 0.0 => {
+                            Some(Cell::Num(*x / 100.0))
+                        }
+                        Some(Val::Num(x)) if pct.is_some() && *x > 0.0 => {
                             Some(Cell::NumFmt(*x / 100.0, "0.00%"))
                         }
                         Some(v) => Some(value_cell(&mut frng, r, ind, v)),
@@ -389,7 +399,7 @@ pub fn generate(r: &IndicatorsReference, year: i32, seed: u64, out: &Path) -> Re
                 }
                 None => {
                     accepted += 1;
-                    if pct {
+                    if pct == Some(0) {
                         if let Some(c) = col_of("value") {
                             assumed.push((rel.clone(), addr(row, c), "assumed_value".into()));
                         }

@@ -129,17 +129,70 @@ fn xlsx_sheet(
         }
         Err(e) => return Err(fail(e)),
     };
-    while let Some(cell) = reader.next_cell().map_err(fail)? {
+    // Which styles show a number as a percentage (`0.00%`): such a cell is read as the filer
+    // sees it, `41.23%` for a stored 0.4123.
+    let percent: Vec<bool> = reader
+        .styles()
+        .iter()
+        .map(|s| {
+            s.number_format
+                .as_ref()
+                .is_some_and(|f| is_percent_format(&f.format_code))
+        })
+        .collect();
+    while let Some((cell, style)) = reader.next_cell_with_style_id().map_err(fail)? {
         let value = cell.get_value();
         if *value == calamine::DataRef::Empty {
             continue;
         }
         let (r, c) = cell.get_position();
-        cells
-            .push(r, c, convert_ref(value))
-            .map_err(Failure::Limit)?;
+        let read = match value {
+            calamine::DataRef::Float(x) if percent.get(style) == Some(&true) => percent_cell(*x),
+            calamine::DataRef::Int(i) if percent.get(style) == Some(&true) => {
+                percent_cell(*i as f64)
+            }
+            v => convert_ref(v),
+        };
+        cells.push(r, c, read).map_err(Failure::Limit)?;
     }
     cells.build().map_err(Failure::Limit)
+}
+
+/// Does a number format code show its number as a percentage? A `%` outside quoted text,
+/// escapes (`\%`) and bracketed parts (`[Red]`) multiplies the number by 100 in Excel.
+fn is_percent_format(code: &str) -> bool {
+    let mut chars = code.chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '"' => {
+                for c in chars.by_ref() {
+                    if c == '"' {
+                        break;
+                    }
+                }
+            }
+            '[' => {
+                for c in chars.by_ref() {
+                    if c == ']' {
+                        break;
+                    }
+                }
+            }
+            '\\' | '_' | '*' => {
+                chars.next();
+            }
+            '%' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A number shown as a percentage, as the filer sees it: 0.4123 → `41.23%` (text, read by the
+/// rules that read `41.23%` typed as text).
+fn percent_cell(x: f64) -> super::Cell {
+    let shown = (x * 100.0 * 1e9).round() / 1e9;
+    super::Cell::Text(format!("{}%", super::format_number(shown)))
 }
 
 fn xlsb_sheet(
@@ -507,6 +560,60 @@ mod tests {
             Err(LimitHit::Strings { declared, .. }) => assert_eq!(declared, 4_000_000_000),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_format_shows_a_percentage_only_with_a_percent_sign_outside_text_escapes_and_brackets() {
+        for code in ["0%", "0.00%", "0.0%;[Red]-0.0%", "#,##0.00%", "[Blue]0%"] {
+            assert!(is_percent_format(code), "{code}");
+        }
+        for code in [
+            "General",
+            "0.00",
+            "yyyy-mm-dd",
+            r#""%"0"#,
+            r"0\%",
+            "[%]0",
+            "0_%",
+            "@",
+        ] {
+            assert!(!is_percent_format(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_number_in_a_percent_formatted_cell_is_read_as_the_filer_sees_it() {
+        use rust_xlsxwriter::{Format, Workbook as Book};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pct.xlsx");
+        let mut book = Book::new();
+        let ws = book.add_worksheet();
+        let pct = Format::new().set_num_format("0.00%");
+        ws.write_number_with_format(0, 0, 0.4123, &pct).unwrap();
+        ws.write_number_with_format(0, 1, 0.03, &Format::new().set_num_format("0%"))
+            .unwrap();
+        ws.write_number(0, 2, 0.4123).unwrap();
+        ws.write_number_with_format(0, 3, 12.5, &Format::new().set_num_format("0.00"))
+            .unwrap();
+        ws.write_string_with_format(0, 4, "待核实", &pct).unwrap();
+        book.save(&path).unwrap();
+        let file = InputFile {
+            path: path.clone(),
+            rel: "2023-12/pct.xlsx".into(),
+            period: "2023-12".parse().unwrap(),
+        };
+        let wb = super::super::read_file(&file, &ReadLimits::default()).unwrap();
+        let row = &wb.sheets[0].rows[0];
+        assert_eq!(
+            row,
+            &vec![
+                super::super::Cell::Text("41.23%".into()),
+                super::super::Cell::Text("3%".into()),
+                super::super::Cell::Number(0.4123),
+                super::super::Cell::Number(12.5),
+                super::super::Cell::Text("待核实".into()),
+            ]
+        );
     }
 
     #[test]
