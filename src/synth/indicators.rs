@@ -11,9 +11,10 @@
 //! counting for it reports a different value. Two value cells of % indicators hold the
 //! fraction (0.4123 for 41.23 %): one formatted as a percentage, read as the filer sees it
 //! (`41.23%`) without a word; one in a plain cell (the format lost when values were pasted),
-//! which the rule reads ×100 from the indicator's base and target, with a warning. The first unit's return also holds four bad rows, mixed into its
-//! ordinary rows, that must be rejected at the spoiled cell: an indicator number not in the
-//! list, a part no indicator has (`市级`), a value of `待核实` and a year before the plan.
+//! which the rule reads ×100 from the indicator's base and target, with a warning. The first
+//! unit's return also holds four bad rows, mixed into its ordinary rows, that must be rejected
+//! at the spoiled cell: an indicator number not in the list, a part no indicator has (`市级`),
+//! a value of `待核实` and a year before the plan.
 //!
 //! Every name and number comes from [`IndicatorsReference`] (built from the pipeline);
 //! expected.json is computed from the truth model, not by reading the files back.

@@ -146,12 +146,10 @@ fn xlsx_sheet(
             continue;
         }
         let (r, c) = cell.get_position();
-        let read = match value {
-            calamine::DataRef::Float(x) if percent.get(style) == Some(&true) => percent_cell(*x),
-            calamine::DataRef::Int(i) if percent.get(style) == Some(&true) => {
-                percent_cell(*i as f64)
-            }
-            v => convert_ref(v),
+        let read = match (value, percent.get(style)) {
+            (calamine::DataRef::Float(x), Some(true)) => percent_cell(*x),
+            (calamine::DataRef::Int(i), Some(true)) => percent_cell(*i as f64),
+            (v, _) => convert_ref(v),
         };
         cells.push(r, c, read).map_err(Failure::Limit)?;
     }
