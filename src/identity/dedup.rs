@@ -12,7 +12,7 @@ use crate::text::identity_key;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Two rows of one record that disagree on an amount, a county or a date.
 #[derive(Debug, Clone, Serialize)]
@@ -36,7 +36,8 @@ pub struct ConflictSide {
 
 /// The rows of the snapshots in effect, the deduplicated table, and the conflicts.
 pub struct CurrentTables<'a> {
-    pub rows: Table,
+    /// The snapshot rows: each row's values borrowed from its record, then its lineage.
+    pub rows: RecordTable<'a>,
     /// One row per record: its values borrowed from the winning row (merged when the return
     /// merges columns), then its lineage.
     pub current: RecordTable<'a>,
@@ -46,10 +47,13 @@ pub struct CurrentTables<'a> {
 struct Row<'a> {
     record: &'a Record,
     snapshot: usize,
+    /// The rank of the row's (filer, file, sheet) among the snapshots' sheets: what the row
+    /// orders compare instead of the three strings (equal triples, equal ranks).
+    place: usize,
     file: &'a str,
     sheet: &'a str,
-    id: Option<String>,
-    pair: Option<String>,
+    id: Option<Cow<'a, str>>,
+    pair: Option<Cow<'a, str>>,
     first_reported: Period,
 }
 
@@ -127,76 +131,19 @@ pub fn current_table<'a>(
     history: &BTreeMap<String, BTreeMap<String, Period>>,
     build: Build,
 ) -> CurrentTables<'a> {
-    let mut rows: Vec<Row> = Vec::new();
-    for (si, s) in snapshots.iter().enumerate() {
-        for &o in &s.sheets {
-            for (ri, rec) in o.records.iter().enumerate() {
-                let (mut id, mut pair) = match o.keys.get(ri) {
-                    Some(k) if o.keys.len() == o.records.len() => k.clone(),
-                    _ => record_keys(rt, rec),
-                };
-                // The first month the filer listed the record under its id or under its
-                // fallback key: a ledger that gains or loses its id column keeps its months.
-                let listed = history.get(&s.filer);
-                let first_reported = [id.as_ref(), pair.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|k| listed.and_then(|h| h.get(k)))
-                    .min()
-                    .copied()
-                    .unwrap_or(s.return_period);
-                if rt.identity.per_filer {
-                    let own = |k: Option<String>| k.map(|k| format!("{}|{k}", s.filer));
-                    id = own(id);
-                    pair = own(pair);
-                }
-                rows.push(Row {
-                    record: rec,
-                    snapshot: si,
-                    file: &o.file,
-                    sheet: &o.sheet,
-                    id,
-                    pair,
-                    first_reported,
-                });
-            }
-        }
-    }
-    // Winner first.
-    rows.sort_by(|a, b| {
-        let sa = &snapshots[a.snapshot];
-        let sb = &snapshots[b.snapshot];
-        (
-            sa.filer_kind,
-            Reverse(sa.return_period),
-            Reverse(a.first_reported),
-            &sa.filer,
-            a.file,
-            a.sheet,
-            a.record.row,
-        )
-            .cmp(&(
-                sb.filer_kind,
-                Reverse(sb.return_period),
-                Reverse(b.first_reported),
-                &sb.filer,
-                b.file,
-                b.sheet,
-                b.record.row,
-            ))
-    });
+    let rows = rows_of(rt, snapshots, history);
 
     // Group.
     let mut group_of: Vec<usize> = Vec::with_capacity(rows.len());
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
-    let mut by_pair_any: BTreeMap<String, usize> = BTreeMap::new();
-    let mut by_pair_idless: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    let mut by_pair_any: HashMap<&str, usize> = HashMap::new();
+    let mut by_pair_idless: HashMap<&str, usize> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
-        let found = match (&r.id, &r.pair) {
+        let found = match (r.id.as_deref(), r.pair.as_deref()) {
             (Some(id), pair) => by_id
                 .get(id)
-                .or_else(|| pair.as_ref().and_then(|p| by_pair_idless.get(p)))
+                .or_else(|| pair.and_then(|p| by_pair_idless.get(p)))
                 .copied(),
             (None, Some(pair)) => by_pair_any.get(pair).copied(),
             (None, None) => None,
@@ -207,19 +154,30 @@ pub fn current_table<'a>(
         });
         groups[g].push(i);
         group_of.push(g);
-        if let Some(id) = &r.id {
-            by_id.entry(id.clone()).or_insert(g);
+        if let Some(id) = r.id.as_deref() {
+            by_id.entry(id).or_insert(g);
         }
-        if let Some(p) = &r.pair {
-            by_pair_any.entry(p.clone()).or_insert(g);
+        if let Some(p) = r.pair.as_deref() {
+            by_pair_any.entry(p).or_insert(g);
             if r.id.is_none() {
-                by_pair_idless.entry(p.clone()).or_insert(g);
+                by_pair_idless.entry(p).or_insert(g);
             }
         }
     }
+    // Each group's record key: its winner's id, else its fallback key, else its place.
+    let keys: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let w = &rows[g[0]];
+            w.id.as_deref()
+                .or(w.pair.as_deref())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{}#{}", w.file, w.record.row))
+        })
+        .collect();
 
     let period_s = period.to_string();
-    let mut row_table = Table::for_return(&rt.table, rt, &ROW_LINEAGE);
+    let mut row_table = RecordTable::like(Table::for_return(&rt.table, rt, &ROW_LINEAGE));
     let mut current = RecordTable::like(Table::for_return(
         &format!("{}_current", rt.table),
         rt,
@@ -227,56 +185,36 @@ pub fn current_table<'a>(
     ));
     let mut conflicts = Vec::new();
 
-    let group_key = |g: &[usize]| -> String {
-        let w = &rows[g[0]];
-        w.id.clone()
-            .or_else(|| w.pair.clone())
-            .unwrap_or_else(|| format!("{}#{}", w.file, w.record.row))
-    };
-
     // The snapshot rows, in a stable order (filer, file, sheet, row).
-    let mut order: Vec<usize> = match build {
-        Build::Everything => (0..rows.len()).collect(),
-        Build::CurrentOnly => Vec::new(),
-    };
-    order.sort_by(|&a, &b| {
-        let (ra, rb) = (&rows[a], &rows[b]);
-        (
-            &snapshots[ra.snapshot].filer,
-            ra.file,
-            ra.sheet,
-            ra.record.row,
-        )
-            .cmp(&(
-                &snapshots[rb.snapshot].filer,
-                rb.file,
-                rb.sheet,
-                rb.record.row,
-            ))
-    });
-    for i in order {
-        let r = &rows[i];
-        let s = &snapshots[r.snapshot];
-        let mut v = r.record.values.clone();
-        v.extend([
-            Value::Text(period_s.clone()),
-            Value::Text(s.return_period.to_string()),
-            Value::Bool(s.carried_forward(period)),
-            Value::Text(s.filer.clone()),
-            Value::Text(kind_str(s.filer_kind).into()),
-            Value::Text(r.file.to_string()),
-            Value::Text(r.sheet.to_string()),
-            Value::Int(r.record.row as i64),
-            Value::Text(sha_by_file.get(r.file).cloned().unwrap_or_default()),
-            Value::Text(group_key(&groups[group_of[i]])),
-        ]);
-        row_table.push(v);
+    if build == Build::Everything {
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by_key(|&i| (rows[i].place, rows[i].record.row));
+        for i in order {
+            let r = &rows[i];
+            let s = &snapshots[r.snapshot];
+            row_table.push(
+                Cow::Borrowed(&r.record.values),
+                vec![
+                    Value::Text(period_s.clone()),
+                    Value::Text(s.return_period.to_string()),
+                    Value::Bool(s.carried_forward(period)),
+                    Value::Text(s.filer.clone()),
+                    Value::Text(kind_str(s.filer_kind).into()),
+                    Value::Text(r.file.to_string()),
+                    Value::Text(r.sheet.to_string()),
+                    Value::Int(r.record.row as i64),
+                    Value::Text(sha_by_file.get(r.file).cloned().unwrap_or_default()),
+                    Value::Text(keys[group_of[i]].clone()),
+                ],
+            );
+        }
     }
 
     // One row per group, ordered by key.
-    let mut keyed: Vec<(String, &Vec<usize>)> = groups.iter().map(|g| (group_key(g), g)).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    for (key, g) in keyed {
+    let mut keyed: Vec<usize> = (0..groups.len()).collect();
+    keyed.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    for gi in keyed {
+        let (key, g) = (&keys[gi], &groups[gi]);
         let w = &rows[g[0]];
         let ws = &snapshots[w.snapshot];
         let values: Cow<'a, [Value]> = if rt.merge_columns {
@@ -302,52 +240,9 @@ pub fn current_table<'a>(
         filers.dedup();
         if !rt.merge_columns && build == Build::Everything {
             for &i in &g[1..] {
-                let o = &rows[i];
-                let os = &snapshots[o.snapshot];
-                for (c, col) in rt.columns.iter().enumerate() {
-                    if !matches!(
-                        col.kind,
-                        ColumnKind::Money { .. } | ColumnKind::County | ColumnKind::Date
-                    ) {
-                        continue;
-                    }
-                    let (a, b) = (&w.record.values[c], &o.record.values[c]);
-                    let differ = match (a, b) {
-                        (Value::Number(x), Value::Number(y)) => {
-                            (x - y).abs() > 1e-9 * x.abs().max(y.abs()).max(1.0)
-                        }
-                        (Value::Null, _) | (_, Value::Null) => false,
-                        (x, y) => x != y,
-                    };
-                    if differ {
-                        let name = rt
-                            .identity
-                            .fallback
-                            .first()
-                            .map(|&f| display(&values[f]))
-                            .unwrap_or_else(|| key.clone());
-                        conflicts.push(Conflict {
-                            record_key: key.clone(),
-                            name,
-                            column: col.name.clone(),
-                            label: col.label.clone(),
-                            kept: ConflictSide {
-                                filer: ws.filer.clone(),
-                                file: w.file.to_string(),
-                                sheet: w.sheet.to_string(),
-                                row: w.record.row,
-                                value: display(a),
-                            },
-                            other: ConflictSide {
-                                filer: os.filer.clone(),
-                                file: o.file.to_string(),
-                                sheet: o.sheet.to_string(),
-                                row: o.record.row,
-                                value: display(b),
-                            },
-                        });
-                    }
-                }
+                conflicts.extend(conflicts_between(
+                    rt, key, &values, w, ws, &rows[i], snapshots,
+                ));
             }
         }
         let lineage = vec![
@@ -369,6 +264,152 @@ pub fn current_table<'a>(
         current,
         conflicts,
     }
+}
+
+/// The rows of the snapshots with their identity keys, winner first: a county's row before a
+/// bureau's, a later return before an earlier one, a filer that listed the record later before
+/// one that listed it first, then by place.
+fn rows_of<'a>(
+    rt: &ReturnType,
+    snapshots: &[Snapshot<'a>],
+    history: &BTreeMap<String, BTreeMap<String, Period>>,
+) -> Vec<Row<'a>> {
+    // The rank of each (snapshot, sheet) by (filer, file, sheet).
+    let mut places: Vec<(&str, &str, &str, usize, usize)> = snapshots
+        .iter()
+        .enumerate()
+        .flat_map(|(si, s)| {
+            s.sheets
+                .iter()
+                .enumerate()
+                .map(move |(k, o)| (s.filer.as_str(), o.file.as_str(), o.sheet.as_str(), si, k))
+        })
+        .collect();
+    places.sort();
+    let mut place_of: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    let mut rank = 0;
+    for (n, p) in places.iter().enumerate() {
+        if n > 0 && (p.0, p.1, p.2) != (places[n - 1].0, places[n - 1].1, places[n - 1].2) {
+            rank += 1;
+        }
+        place_of.insert((p.3, p.4), rank);
+    }
+
+    let mut rows: Vec<Row> = Vec::new();
+    for (si, s) in snapshots.iter().enumerate() {
+        let listed = history.get(&s.filer);
+        for (k, &o) in s.sheets.iter().enumerate() {
+            let place = place_of[&(si, k)];
+            for (ri, rec) in o.records.iter().enumerate() {
+                let (id, pair): (Option<Cow<str>>, Option<Cow<str>>) = match o.keys.get(ri) {
+                    Some((id, pair)) if o.keys.len() == o.records.len() => (
+                        id.as_deref().map(Cow::Borrowed),
+                        pair.as_deref().map(Cow::Borrowed),
+                    ),
+                    _ => {
+                        let (id, pair) = record_keys(rt, rec);
+                        (id.map(Cow::Owned), pair.map(Cow::Owned))
+                    }
+                };
+                // The first month the filer listed the record under its id or under its
+                // fallback key: a ledger that gains or loses its id column keeps its months.
+                let first_reported = [id.as_deref(), pair.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|k| listed.and_then(|h| h.get(k)))
+                    .min()
+                    .copied()
+                    .unwrap_or(s.return_period);
+                let (id, pair) = if rt.identity.per_filer {
+                    let own =
+                        |k: Option<Cow<str>>| k.map(|k| Cow::Owned(format!("{}|{k}", s.filer)));
+                    (own(id), own(pair))
+                } else {
+                    (id, pair)
+                };
+                rows.push(Row {
+                    record: rec,
+                    snapshot: si,
+                    place,
+                    file: &o.file,
+                    sheet: &o.sheet,
+                    id,
+                    pair,
+                    first_reported,
+                });
+            }
+        }
+    }
+    rows.sort_by_key(|r| {
+        (
+            snapshots[r.snapshot].filer_kind,
+            Reverse(snapshots[r.snapshot].return_period),
+            Reverse(r.first_reported),
+            r.place,
+            r.record.row,
+        )
+    });
+    rows
+}
+
+/// The conflicts between a group's winner `w` and another of its rows `o`: the amounts,
+/// counties and dates on which they disagree.
+fn conflicts_between(
+    rt: &ReturnType,
+    key: &str,
+    values: &[Value],
+    w: &Row,
+    ws: &Snapshot,
+    o: &Row,
+    snapshots: &[Snapshot],
+) -> Vec<Conflict> {
+    let os = &snapshots[o.snapshot];
+    let mut out = Vec::new();
+    for (c, col) in rt.columns.iter().enumerate() {
+        if !matches!(
+            col.kind,
+            ColumnKind::Money { .. } | ColumnKind::County | ColumnKind::Date
+        ) {
+            continue;
+        }
+        let (a, b) = (&w.record.values[c], &o.record.values[c]);
+        let differ = match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                (x - y).abs() > 1e-9 * x.abs().max(y.abs()).max(1.0)
+            }
+            (Value::Null, _) | (_, Value::Null) => false,
+            (x, y) => x != y,
+        };
+        if differ {
+            let name = rt
+                .identity
+                .fallback
+                .first()
+                .map(|&f| display(&values[f]))
+                .unwrap_or_else(|| key.to_string());
+            out.push(Conflict {
+                record_key: key.to_string(),
+                name,
+                column: col.name.clone(),
+                label: col.label.clone(),
+                kept: ConflictSide {
+                    filer: ws.filer.clone(),
+                    file: w.file.to_string(),
+                    sheet: w.sheet.to_string(),
+                    row: w.record.row,
+                    value: display(a),
+                },
+                other: ConflictSide {
+                    filer: os.filer.clone(),
+                    file: o.file.to_string(),
+                    sheet: o.sheet.to_string(),
+                    row: o.record.row,
+                    value: display(b),
+                },
+            });
+        }
+    }
+    out
 }
 
 /// The normalised fallback columns joined by `|`, when all are present.

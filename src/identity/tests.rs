@@ -96,7 +96,7 @@ fn current_with(p: &Pipeline, outcomes: &[SheetOutcome], period: &str, both_keys
         Build::Everything,
     );
     Built {
-        rows: ct.rows,
+        rows: ct.rows.into_table(),
         current: ct.current.into_table(),
         conflicts: ct.conflicts,
     }

@@ -103,7 +103,7 @@ impl FirstListed {
 /// type that is not merged), its conflicts and the snapshots' carried-forward returns.
 struct Current<'a> {
     tables: BTreeMap<String, RecordTable<'a>>,
-    row_tables: Vec<Table>,
+    row_tables: Vec<RecordTable<'a>>,
     conflicts: Vec<Conflict>,
     carried_forward: Vec<CarriedForward>,
 }
