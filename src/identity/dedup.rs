@@ -286,20 +286,20 @@ fn rows_of<'a>(
         })
         .collect();
     places.sort();
-    let mut place_of: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    let mut place_of: Vec<Vec<usize>> = snapshots.iter().map(|s| vec![0; s.sheets.len()]).collect();
     let mut rank = 0;
     for (n, p) in places.iter().enumerate() {
         if n > 0 && (p.0, p.1, p.2) != (places[n - 1].0, places[n - 1].1, places[n - 1].2) {
             rank += 1;
         }
-        place_of.insert((p.3, p.4), rank);
+        place_of[p.3][p.4] = rank;
     }
 
     let mut rows: Vec<Row> = Vec::new();
     for (si, s) in snapshots.iter().enumerate() {
         let listed = history.get(&s.filer);
         for (k, &o) in s.sheets.iter().enumerate() {
-            let place = place_of[&(si, k)];
+            let place = place_of[si][k];
             for (ri, rec) in o.records.iter().enumerate() {
                 let (id, pair): (Option<Cow<str>>, Option<Cow<str>>) = match o.keys.get(ri) {
                     Some((id, pair)) if o.keys.len() == o.records.len() => (
