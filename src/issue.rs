@@ -76,6 +76,9 @@ pub enum Rule {
     UnreadableSheet,
     /// Bytes of a text file (CSV) that are no character in the encoding it was read in.
     UndecodableText,
+    /// A return's header lacks a required column: said once for the sheet, and every data
+    /// row is rejected (`missing_required`).
+    MissingColumn,
 }
 
 impl Rule {
@@ -110,6 +113,7 @@ impl Rule {
             Rule::DuplicateReturn => "duplicate_return",
             Rule::UnreadableSheet => "unreadable_sheet",
             Rule::UndecodableText => "undecodable_text",
+            Rule::MissingColumn => "missing_column",
         }
     }
 }

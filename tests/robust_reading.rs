@@ -539,3 +539,93 @@ fn big_zip_bomb_of_3_gb_is_refused_before_inflating() {
     }
     assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
 }
+
+/// A ledger whose header leaves out a required column (here 行业类别) is still the ledger: the
+/// sheet gets one located error naming the column and how it may be written, and each project
+/// row is rejected at its row for that column. Before, the sheet was only "not a recognisable
+/// return" and its projects vanished from the accounting.
+#[test]
+fn a_ledger_lacking_a_required_column_rejects_each_project_naming_the_column() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "填报单位：台山市").expect("write");
+    for (c, h) in [
+        "序号",
+        "项目名称",
+        "投资主体",
+        "计划总投资（亿元）",
+        "签约时间",
+        "进展情况",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(1, c as u16, *h).expect("write");
+    }
+    let rows = [
+        (
+            "1",
+            "台山海宴光伏组件项目",
+            "海宴新能源有限公司",
+            12.0,
+            "2025-01-08",
+            "已签约，正在办理用地",
+        ),
+        (
+            "2",
+            "广海湾储能电池项目",
+            "广海储能科技有限公司",
+            8.0,
+            "3月2日",
+            "主体结构施工",
+        ),
+    ];
+    for (i, (no, name, investor, amount, date, progress)) in rows.iter().enumerate() {
+        let r = 2 + i as u32;
+        ws.write_string(r, 0, *no).expect("write");
+        ws.write_string(r, 1, *name).expect("write");
+        ws.write_string(r, 2, *investor).expect("write");
+        ws.write_number(r, 3, *amount).expect("write");
+        ws.write_string(r, 4, *date).expect("write");
+        ws.write_string(r, 5, *progress).expect("write");
+    }
+    let file = "台山市台账.xlsx";
+    let r = run_case(&[(file, wb.save_to_buffer().expect("save"))]);
+    assert_read(&r, file);
+    assert_good_return_counts(&r);
+    assert!(
+        issues(&r, file, "unrecognised_sheet").is_empty(),
+        "the sheet is the ledger"
+    );
+    let sheet = issues(&r, file, "missing_column");
+    assert_eq!(sheet.len(), 1, "{sheet:?}");
+    assert_eq!(sheet[0]["severity"], "error");
+    assert_eq!(sheet[0]["cell"], "A2");
+    let message = sheet[0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("“行业类别”") && message.contains("所属行业"),
+        "{message}"
+    );
+    let rejected: Vec<(u64, &str)> = issues(&r, file, "missing_required")
+        .iter()
+        .filter(|i| i["column"] == "sector")
+        .map(|i| {
+            (
+                i["row"].as_u64().unwrap_or(0),
+                i["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected.iter().map(|(row, _)| *row).collect::<Vec<_>>(),
+        [3, 4]
+    );
+    assert!(
+        rejected.iter().all(|(_, m)| m.contains("未计入")),
+        "{rejected:?}"
+    );
+    assert_close(county_mfg(&r, "台山市"), 0.0, "台山市 (every row rejected)");
+    // The return was received: 台山市 is not listed as 未报送.
+    let missing = r.metrics["missing_returns"].to_string();
+    assert!(!missing.contains("台山市"), "{missing}");
+}

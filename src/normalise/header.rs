@@ -42,6 +42,11 @@ pub struct HeaderMatch {
     pub first_col: usize,
     /// Header cells naming no column of the return (grid col, label): not read.
     pub unread: Vec<(usize, String)>,
+    /// Required columns the header lacks (indices in the return type). Empty for a full
+    /// match; a header naming more of the return's required columns than it lacks is still
+    /// that return, and every data row is rejected for the missing column (nothing is lost
+    /// without a word).
+    pub missing: Vec<usize>,
 }
 
 impl HeaderMatch {
@@ -206,6 +211,7 @@ fn map_header(labels: &Labels, rt: &ReturnType, r: usize, two_rows: bool) -> Hea
         index_cols,
         first_col: first_col.unwrap_or(0),
         unread,
+        missing: Vec::new(),
     }
 }
 
@@ -239,23 +245,34 @@ fn is_unit_label(label: &str) -> bool {
         .contains(&l)
 }
 
-/// Is the match enough to call the sheet this return type?
-fn recognised(rt: &ReturnType, m: &HeaderMatch) -> bool {
+/// Is the match enough to call the sheet this return type? `Some(missing)` with the required
+/// columns it lacks (empty for a full match): a header may lack required columns as long as it
+/// names at least two of them, so a ledger without its 行业类别 column, or a list of project
+/// names and amounts, is read and its rows rejected for the missing columns, while a summary or
+/// notes sheet naming at most one required column is not taken for a return.
+fn fit(rt: &ReturnType, m: &HeaderMatch) -> Option<Vec<usize>> {
     let has = |i: usize| m.columns.iter().any(|c| c.column == i);
-    let required_ok = rt
+    let any_ok = rt.recognise_any.is_empty() || rt.recognise_any.iter().any(|&i| has(i));
+    if !any_ok || m.columns.len() < 2 {
+        return None;
+    }
+    let (present, missing): (Vec<usize>, Vec<usize>) = rt
         .columns
         .iter()
         .enumerate()
-        .all(|(i, c)| !c.required || c.default_from_filer || has(i));
-    let any_ok = rt.recognise_any.is_empty() || rt.recognise_any.iter().any(|&i| has(i));
-    required_ok && any_ok && m.columns.len() >= 2
+        .filter(|(_, c)| c.required && !c.default_from_filer)
+        .map(|(i, _)| i)
+        .partition(|&i| has(i));
+    (missing.is_empty() || present.len() >= 2).then_some(missing)
 }
 
 /// Finds the best header over all return types, or None when the sheet is no known return.
+/// A full match beats one lacking required columns; then the header naming more columns wins.
 pub fn recognise(sheet: &Sheet, pipeline: &Pipeline) -> Option<HeaderMatch> {
     let mut best: Option<HeaderMatch> = None;
     let rows = sheet.rows.len().min(HEADER_SEARCH_ROWS);
     let labels = Labels::of(sheet);
+    let rank = |m: &HeaderMatch| (m.missing.is_empty(), m.columns.len());
     for (ri, rt) in pipeline.returns.iter().enumerate() {
         let one_row: Vec<HeaderMatch> = (0..rows)
             .map(|r| map_header(&labels, rt, r, false))
@@ -275,14 +292,11 @@ pub fn recognise(sheet: &Sheet, pipeline: &Pipeline) -> Option<HeaderMatch> {
                 }
             }
             cand.return_index = ri;
-            if !recognised(rt, &cand) {
+            let Some(missing) = fit(rt, &cand) else {
                 continue;
-            }
-            let better = match &best {
-                None => true,
-                Some(b) => cand.columns.len() > b.columns.len(),
             };
-            if better {
+            cand.missing = missing;
+            if best.as_ref().is_none_or(|b| rank(&cand) > rank(b)) {
                 best = Some(cand);
             }
         }
@@ -514,5 +528,87 @@ mod tests {
         let m = recognise(&s, &p).expect("recognised");
         assert_eq!(m.header_row, 0);
         assert_eq!(m.data_start, 1, "the first row with `%` is data");
+    }
+
+    #[test]
+    fn a_ledger_lacking_a_required_column_is_still_the_ledger_with_the_column_missing() {
+        let p = pipeline();
+        let s = sheet(vec![
+            vec!["填报单位：台山市"],
+            vec![
+                "序号",
+                "项目名称",
+                "投资主体",
+                "计划总投资(亿元)",
+                "签约时间",
+                "备注",
+            ],
+            vec![
+                "1",
+                "海宴光伏组件",
+                "某新能源公司",
+                "12",
+                "2025-03-02",
+                "已动工",
+            ],
+        ]);
+        let m = recognise(&s, &p).expect("recognised as the ledger");
+        let rt = &p.returns[m.return_index];
+        assert_eq!(rt.id, "project_ledger");
+        let missing: Vec<&str> = m
+            .missing
+            .iter()
+            .map(|&i| rt.columns[i].name.as_str())
+            .collect();
+        assert_eq!(missing, ["sector"]);
+        assert_eq!(m.header_row, 1);
+    }
+
+    #[test]
+    fn a_summary_sheet_naming_few_required_columns_is_no_return() {
+        let p = pipeline();
+        // A county summary: a unit, a count and a total, no project.
+        let s = sheet(vec![
+            vec!["县(市、区)", "项目个数", "计划总投资(亿元)"],
+            vec!["台山市", "12", "88.5"],
+        ]);
+        assert!(recognise(&s, &p).is_none());
+    }
+
+    #[test]
+    fn a_list_of_project_names_and_amounts_is_the_ledger_lacking_its_other_columns() {
+        let p = pipeline();
+        let s = sheet(vec![
+            vec!["项目名称", "计划总投资(亿元)", "项目进度"],
+            vec!["海宴光伏组件", "12", "在建"],
+        ]);
+        let m = recognise(&s, &p).expect("recognised as the ledger");
+        let rt = &p.returns[m.return_index];
+        let missing: Vec<&str> = m
+            .missing
+            .iter()
+            .map(|&i| rt.columns[i].name.as_str())
+            .collect();
+        assert_eq!(missing, ["investor", "sector", "signed_date"]);
+    }
+
+    #[test]
+    fn a_full_header_beats_one_lacking_a_required_column() {
+        let p = pipeline();
+        let s = sheet(vec![
+            vec!["项目名称", "投资主体", "计划总投资(亿元)", "签约时间"],
+            vec![],
+            vec![
+                "项目名称",
+                "投资主体",
+                "行业类别",
+                "计划总投资(亿元)",
+                "签约时间",
+            ],
+            vec!["海宴光伏组件", "某新能源公司", "制造业", "12", "2025-03-02"],
+        ]);
+        let m = recognise(&s, &p).expect("recognised");
+        assert_eq!(m.header_row, 2);
+        assert!(m.missing.is_empty());
     }
 }

@@ -15,7 +15,7 @@ pub use rows::{classify_row, Labels, RowKind};
 use crate::ingest::{InputFile, Sheet, Workbook};
 use crate::issue::{Issue, Rule, Severity};
 use crate::period::Period;
-use crate::pipeline::{Filer, Pipeline};
+use crate::pipeline::{Filer, Pipeline, ReturnType};
 use crate::record::Record;
 use serde::{Deserialize, Serialize};
 
@@ -180,7 +180,16 @@ pub fn normalise_sheet(
                 cell: None,
                 column: None,
                 raw: None,
-                message: format!("工作表“{}”不是可识别的报表（未找到项目台账或人才报表的表头），未读取；如是报表，请使用规定的表头", sheet.name),
+                message: format!(
+                    "工作表“{}”不是可识别的报表（未找到{}的表头），未读取；如是报表，请使用规定的表头",
+                    sheet.name,
+                    pipeline
+                        .returns
+                        .iter()
+                        .map(|rt| format!("“{}”", rt.name))
+                        .collect::<Vec<_>>()
+                        .join("或")
+                ),
                 filer: workbook_filer.map(|f| f.name.clone()),
             });
         }
@@ -215,6 +224,10 @@ pub fn normalise_sheet(
             },
             filer: None,
         });
+    }
+    if !m.missing.is_empty() {
+        out.issues
+            .push(missing_columns_issue(file, sheet, rt, &m, filer.as_ref()));
     }
     for (c, label) in &m.duplicates {
         out.issues.push(Issue {
@@ -260,4 +273,68 @@ pub fn normalise_sheet(
         .map(|r| crate::identity::record_keys(rt, r))
         .collect();
     out
+}
+
+/// The sheet-level error for a return whose header lacks required columns: located at the
+/// header, naming each missing column with the spellings it may be written in.
+fn missing_columns_issue(
+    file: &InputFile,
+    sheet: &Sheet,
+    rt: &ReturnType,
+    m: &header::HeaderMatch,
+    filer: Option<&Filer>,
+) -> Issue {
+    let missing: Vec<String> = m
+        .missing
+        .iter()
+        .map(|&i| {
+            let col = &rt.columns[i];
+            let mut spellings: Vec<&str> = col
+                .spellings
+                .iter()
+                .map(String::as_str)
+                .filter(|s| *s != col.label)
+                .take(3)
+                .collect();
+            spellings.insert(0, &col.label);
+            format!("“{}”（表头可写作：{}）", col.label, spellings.join("、"))
+        })
+        .collect();
+    let names: Vec<&str> = m
+        .missing
+        .iter()
+        .map(|&i| rt.columns[i].label.as_str())
+        .collect();
+    Issue {
+        severity: Severity::Error,
+        rule: Rule::MissingColumn,
+        file: file.rel.clone(),
+        sheet: Some(sheet.name.clone()),
+        row: Some(sheet.row_number(m.header_row)),
+        cell: Some(sheet.address(m.header_row, m.first_col)),
+        column: m.missing.first().map(|&i| rt.columns[i].name.clone()),
+        raw: Some(names.join("、")),
+        message: format!(
+            "工作表“{}”第{}行是{}的表头，但缺少必填列{}，本表的数据行均未计入；请在表头增加该列并逐行填写后重新报送{}",
+            sheet.name,
+            sheet.row_number(m.header_row),
+            rt.name,
+            missing.join("、"),
+            unread_hint(m)
+        ),
+        filer: filer.map(|f| f.name.clone()),
+    }
+}
+
+/// A missing column may be there under a header no spelling lists (`产业分类` for 行业类别):
+/// the headers that were not read are named, so the filer can rename rather than add.
+fn unread_hint(m: &header::HeaderMatch) -> String {
+    if m.unread.is_empty() {
+        return String::new();
+    }
+    let labels: Vec<String> = m.unread.iter().map(|(_, l)| format!("“{l}”")).collect();
+    format!(
+        "（本表未读取的表头有{}，如其中即是该列，改用上述写法即可）",
+        labels.join("、")
+    )
 }

@@ -297,8 +297,8 @@ fn convert_row(
         if col.required && values[i].is_null() && !had_problem {
             let msg = if grid_col.is_none() {
                 format!(
-                    "报表缺少“{}”列，该行无法确定{}；请增加此列并填写",
-                    col.label, col.label
+                    "报表缺少“{}”列，本行无法确定{}，未计入；请在表头增加“{}”列并填写",
+                    col.label, col.label, col.label
                 )
             } else {
                 format!("“{}”为必填项，当前为空，请补充", col.label)

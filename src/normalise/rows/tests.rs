@@ -879,3 +879,105 @@ fn a_column_under_an_unlisted_header_is_named_not_dropped_silently() {
         (Severity::Info, Some("J2"), Some("对接领导"))
     );
 }
+
+#[test]
+fn a_ledger_lacking_a_required_column_rejects_every_project_row_and_says_so_at_the_header() {
+    let o = run(vec![
+        vec![t("填报单位：台山市")],
+        vec![
+            t("序号"),
+            t("项目名称"),
+            t("投资主体"),
+            t("计划总投资(亿元)"),
+            t("签约时间"),
+            t("备注"),
+        ],
+        vec![t("一、制造业项目")],
+        vec![
+            t("1"),
+            t("海宴光伏组件"),
+            t("某新能源公司"),
+            t("12"),
+            t("2025-01-02"),
+            t(""),
+        ],
+        vec![
+            t("2"),
+            t("广海湾储能"),
+            t("某储能公司"),
+            t("约8亿"),
+            t("2025-02-10"),
+            t("已签约"),
+        ],
+        vec![t(""), t("合计"), t(""), t("20"), t(""), t("")],
+    ]);
+    assert_eq!(o.return_id.as_deref(), Some("project_ledger"));
+    let sheet_error: Vec<&Issue> = o
+        .issues
+        .iter()
+        .filter(|i| i.rule == Rule::MissingColumn)
+        .collect();
+    assert_eq!(sheet_error.len(), 1);
+    let e = sheet_error[0];
+    assert_eq!(e.severity, Severity::Error);
+    assert_eq!((e.row, e.cell.as_deref()), (Some(2), Some("A2")));
+    assert!(e.message.contains("缺少必填列“行业类别”"), "{}", e.message);
+    assert!(
+        e.message.contains("所属行业"),
+        "lists the spellings: {}",
+        e.message
+    );
+    assert!(
+        !e.message.contains("未读取的表头"),
+        "序号 and 备注 are read on purpose: {}",
+        e.message
+    );
+    // Each project row is rejected for the missing column, at its row.
+    let rows: Vec<u32> = o
+        .issues
+        .iter()
+        .filter(|i| i.rule == Rule::MissingRequired && i.column.as_deref() == Some("sector"))
+        .filter_map(|i| i.row)
+        .collect();
+    assert_eq!(rows, [4, 5]);
+    let a = &o.accounting;
+    assert_eq!((a.rows_accepted, a.rows_rejected), (0, 2));
+    assert_eq!((a.skipped_section, a.skipped_total), (1, 1));
+    assert_eq!(
+        a.rows_read,
+        a.rows_accepted + a.rows_rejected + a.rows_skipped
+    );
+}
+
+#[test]
+fn a_missing_column_under_an_unlisted_header_is_named_beside_the_missing_column() {
+    let o = run(vec![
+        vec![t("填报单位：台山市")],
+        vec![
+            t("项目名称"),
+            t("投资主体"),
+            t("产业分类"),
+            t("计划总投资(亿元)"),
+            t("签约时间"),
+        ],
+        vec![
+            t("海宴光伏组件"),
+            t("某新能源公司"),
+            t("制造业"),
+            t("12"),
+            t("2025-01-02"),
+        ],
+    ]);
+    let e = o
+        .issues
+        .iter()
+        .find(|i| i.rule == Rule::MissingColumn)
+        .expect("missing column");
+    assert!(e.message.contains("缺少必填列“行业类别”"), "{}", e.message);
+    assert!(
+        e.message.contains("未读取的表头有“产业分类”"),
+        "{}",
+        e.message
+    );
+    assert_eq!(o.accounting.rows_rejected, 1);
+}
