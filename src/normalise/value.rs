@@ -16,9 +16,14 @@
 //! - a parenthesised remark at the end that is one of `暂定`, `预计`, `预估`, `估算`, `估计`, `约`,
 //!   `初步估算` (`3亿（暂定）`, `3亿(预计)`).
 //!
+//! A parenthesised remark that breaks the amount down or comments on it — it holds a figure or
+//! one of `其中`, `含`, `包括`, `期`, `已到位`, `累计` … (`1.2亿元（其中一期5000万）`,
+//! `3亿（含设备）`, `5亿（分两期建设）`) — leaves the amount before it, with the remark in
+//! [`ParsedNumber::remark`] for a warning.
+//!
 //! Not recovered (stay unparseable, the filer must choose or fill in): ranges `3-5亿`, `3~5亿`,
-//! `3至5亿`, `3到5亿`; words without a number `待定`, `待核实`, `未定`; any other remark
-//! (`3亿（含设备）`).
+//! `3至5亿`, `3到5亿`; words without a number `待定`, `待核实`, `未定`; a currency in the remark
+//! (`2000万（美元）`) and any other remark (`3亿（待核实）`).
 //!
 //! # Counts
 //! [`count_unit`] gives the factor and the counter word of a count's unit: `万` ×10000, `千` ×1000,
@@ -93,6 +98,10 @@ pub struct ParsedNumber {
     /// The words that made the amount approximate (`约`, `左右`, `暂定`), joined by `、`; None for
     /// an exact amount. Only [`parse_approx_number_text`] sets it.
     pub approx: Option<String>,
+    /// A parenthesised remark after the amount that breaks it down or comments on it
+    /// (`其中一期5000万` of `1.2亿元（其中一期5000万）`): not read, said in a warning. Only
+    /// [`parse_approx_number_text`] sets it.
+    pub remark: Option<String>,
 }
 
 /// Parses `1,600`, `１２３`, `12.5亿`, `8000万元`, `-3`, `274亩`. Returns None when the text is
@@ -135,6 +144,7 @@ pub fn parse_number_text(raw: &str) -> Option<ParsedNumber> {
         value,
         unit,
         approx: None,
+        remark: None,
     })
 }
 
@@ -157,6 +167,7 @@ pub fn read_number(cell: &Cell) -> Result<Option<ParsedNumber>, ValueError> {
             value: *n,
             unit: None,
             approx: None,
+            remark: None,
         })),
         Cell::Text(t) => {
             let c = crate::text::compact(t);
@@ -285,6 +296,34 @@ const APPROX_AFTER: &[&str] = &["左右", "上下", "以上", "以下", "以内"
 const APPROX_REMARKS: &[&str] = &["暂定", "预计", "预估", "估算", "估计", "约", "初步估算"];
 /// Words inside a unit that only say "more than" (`5000余万`, `3亿多元`).
 const APPROX_INSIDE: &[char] = &['余', '多'];
+/// Words of a parenthesised remark that breaks an amount down or comments on it (`其中一期5000万`,
+/// `含设备投资2亿`, `分两期建设`, `已到位3000万`): the amount before it is the figure. `期` stands
+/// for 一期, 二期, 首期, 分期, 分两期.
+const REMARK_WORDS: &[&str] = &[
+    "其中",
+    "含",
+    "包括",
+    "包含",
+    "期",
+    "已到位",
+    "已完成",
+    "已投",
+    "累计",
+    "注",
+    "备注",
+];
+
+/// A parenthesised remark after an amount that is a note, not a unit or a currency: it holds a
+/// figure of its own or one of [`REMARK_WORDS`]. `（美元）`, `（万元）` or `（待核实）` are not: the
+/// cell stays unreadable rather than be read in a unit the filer did not mean.
+fn is_amount_remark(remark: &str) -> bool {
+    let unit_like = ["美元", "港元", "港币", "欧元", "日元", "外币"]
+        .iter()
+        .any(|w| remark.contains(w));
+    !unit_like
+        && (remark.chars().any(|c| c.is_ascii_digit())
+            || REMARK_WORDS.iter().any(|w| remark.contains(w)))
+}
 
 /// Like [`parse_number_text`], and also recovers approximate amounts (`约3亿`, `2.3亿元左右`,
 /// `近5000万`, `5000余万`, `3亿（暂定）`) at the written number, naming the approximating words in
@@ -295,14 +334,19 @@ pub fn parse_approx_number_text(raw: &str) -> Option<ParsedNumber> {
         .filter(|c| *c != ',')
         .collect();
     let mut words: Vec<String> = Vec::new();
-    // A parenthesised remark at the end: `3亿(暂定)`; any other remark is not an amount.
+    let mut note: Option<String> = None;
+    // A parenthesised remark at the end: `3亿(暂定)` makes it approximate, `1.2亿(其中一期5000万)`
+    // is a note beside it; any other remark is not an amount.
     if let Some(inner) = s.strip_suffix(')') {
         let open = inner.rfind('(')?;
         let remark = &inner[open + 1..];
-        if !APPROX_REMARKS.contains(&remark) {
+        if APPROX_REMARKS.contains(&remark) {
+            words.push(remark.to_string());
+        } else if is_amount_remark(remark) {
+            note = Some(remark.to_string());
+        } else {
             return None;
         }
-        words.push(remark.to_string());
         s.truncate(open);
     }
     // Words before the number.
@@ -345,11 +389,14 @@ pub fn parse_approx_number_text(raw: &str) -> Option<ParsedNumber> {
             unit_clean.push(c);
         }
     }
-    if words.is_empty() {
-        return parse_number_text(raw);
-    }
-    let mut parsed = parse_number_text(&format!("{num}{unit_clean}"))?;
-    parsed.approx = Some(words.join("、"));
+    let mut parsed = if words.is_empty() {
+        parse_number_text(&s)?
+    } else {
+        let mut p = parse_number_text(&format!("{num}{unit_clean}"))?;
+        p.approx = Some(words.join("、"));
+        p
+    };
+    parsed.remark = note;
     Some(parsed)
 }
 
@@ -433,6 +480,8 @@ pub struct ParsedCount {
     pub word: Option<String>,
     /// As [`ParsedNumber::approx`].
     pub approx: Option<String>,
+    /// As [`ParsedNumber::remark`] (`120人（其中博士5人）`).
+    pub remark: Option<String>,
 }
 
 /// Parses `1.2万`, `1.5万人`, `120人`, `约300人`, `1,200`. None for a unit that is not a count's.
@@ -449,6 +498,7 @@ pub fn parse_count_text(raw: &str) -> Option<ParsedCount> {
         value: unit.apply(n.value),
         word: unit.word,
         approx: n.approx,
+        remark: n.remark,
     })
 }
 
@@ -466,6 +516,7 @@ pub fn read_count(cell: &Cell) -> Result<Option<ParsedCount>, ValueError> {
             value: n.value,
             word: None,
             approx: None,
+            remark: None,
         })),
     }
 }
@@ -518,6 +569,9 @@ pub enum DateAssumption {
         part: MonthPart,
         year_of_return: bool,
     },
+    /// The year written in two digits (`25.3.5`, `25年3月5日`), read as 20xx: only when that year
+    /// is at most nine years before the return's or one after, so `03/05/25` is no date.
+    ShortYear,
 }
 
 impl DateAssumption {
@@ -527,6 +581,7 @@ impl DateAssumption {
             DateAssumption::YearOfReturn => true,
             DateAssumption::MonthOnly { year_of_return, .. }
             | DateAssumption::PartOfMonth { year_of_return, .. } => year_of_return,
+            DateAssumption::ShortYear => false,
         }
     }
 }
@@ -600,6 +655,9 @@ impl DateRead {
                         ""
                     };
                     format!("{y}“{}”按{d}计", part.word())
+                }
+                DateAssumption::ShortYear => {
+                    format!("年份只写了两位，按{}年计为{d}", d.year())
                 }
             });
         }
@@ -734,12 +792,21 @@ fn parse_date_core(s: &str, period: Period) -> Option<DateRead> {
             _ => None,
         };
     }
+    let mut short_year = false;
     let (year, rest, year_of_return) = match s.split_once('年') {
         Some((y, rest)) => {
-            if !(y.len() == 4 && y.chars().all(|c| c.is_ascii_digit())) {
+            if !y.chars().all(|c| c.is_ascii_digit()) {
                 return None;
             }
-            (y.parse::<i32>().ok()?, rest, false)
+            let year = match y.len() {
+                4 => y.parse::<i32>().ok()?,
+                2 => {
+                    short_year = true;
+                    short_year_of(y, period)?
+                }
+                _ => return None,
+            };
+            (year, rest, false)
         }
         None => (period.year, s, true),
     };
@@ -775,9 +842,14 @@ fn parse_date_core(s: &str, period: Period) -> Option<DateRead> {
         }
         let day = small_number(after.strip_suffix(['日', '号'])?, 31)?;
         let date = NaiveDate::from_ymd_opt(year, month, day)?;
+        let assumed = if short_year {
+            Some(DateAssumption::ShortYear)
+        } else {
+            year_of_return.then_some(DateAssumption::YearOfReturn)
+        };
         return Some(DateRead {
             date,
-            assumed: year_of_return.then_some(DateAssumption::YearOfReturn),
+            assumed,
             note: None,
         });
     }
@@ -788,6 +860,11 @@ fn parse_date_core(s: &str, period: Period) -> Option<DateRead> {
     let parts: Vec<&str> = s.split(['.', '/', '-']).collect();
     match parts.as_slice() {
         [y, m, d] if y.len() == 4 => ymd(y, m, d).map(DateRead::exact),
+        [y, m, d] if y.len() == 2 && d.len() <= 2 => Some(DateRead {
+            date: ymd(&short_year_of(y, period)?.to_string(), m, d)?,
+            assumed: Some(DateAssumption::ShortYear),
+            note: None,
+        }),
         [y, m] if y.len() == 4 => {
             let y: i32 = y.parse().ok()?;
             month_only(y, small_number(m, 12)?, false, false)
@@ -803,6 +880,18 @@ fn parse_date_core(s: &str, period: Period) -> Option<DateRead> {
         }
         _ => None,
     }
+}
+
+/// A two-digit year as 20xx, when that is at most nine years before the return's year or one
+/// after it.
+fn short_year_of(y: &str, period: Period) -> Option<i32> {
+    if y.len() != 2 || !y.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let year = 2000 + y.parse::<i32>().ok()?;
+    (period.year - 9..=period.year + 1)
+        .contains(&year)
+        .then_some(year)
 }
 
 /// One or two ASCII digits, 1..=max.
@@ -829,7 +918,8 @@ mod tests {
             Some(ParsedNumber {
                 value: 1600.0,
                 unit: None,
-                approx: None
+                approx: None,
+                remark: None
             })
         );
         assert_eq!(
@@ -837,7 +927,8 @@ mod tests {
             ParsedNumber {
                 value: 12.5,
                 unit: Some("亿".into()),
-                approx: None
+                approx: None,
+                remark: None
             }
         );
         assert_eq!(
@@ -845,7 +936,8 @@ mod tests {
             ParsedNumber {
                 value: 8000.0,
                 unit: Some("万元".into()),
-                approx: None
+                approx: None,
+                remark: None
             }
         );
         assert_eq!(parse_number_text(" ３.３２ ").unwrap().value, 3.32);
@@ -943,6 +1035,51 @@ mod recoverable_tests {
     }
 
     #[test]
+    fn an_amount_followed_by_a_breakdown_in_parentheses_is_the_amount_with_its_remark() {
+        let cases: &[(&str, f64, Option<&str>, Option<&str>, &str)] = &[
+            (
+                "1.2亿元（其中一期5000万）",
+                1.2,
+                Some("亿元"),
+                None,
+                "其中一期5000万",
+            ),
+            (
+                "8000万(含设备投资3000万)",
+                8000.0,
+                Some("万"),
+                None,
+                "含设备投资3000万",
+            ),
+            ("5亿（分两期建设）", 5.0, Some("亿"), None, "分两期建设"),
+            ("12（已到位3）", 12.0, None, None, "已到位3"),
+            (
+                "约3亿（其中一期1亿）",
+                3.0,
+                Some("亿"),
+                Some("约"),
+                "其中一期1亿",
+            ),
+        ];
+        for (s, v, unit, approx, remark) in cases {
+            let n = parse_approx_number_text(s).unwrap_or_else(|| panic!("{s}"));
+            assert_eq!(n.value, *v, "{s}");
+            assert_eq!(n.unit.as_deref(), *unit, "{s}");
+            assert_eq!(n.approx.as_deref(), *approx, "{s}");
+            assert_eq!(n.remark.as_deref(), Some(*remark), "{s}");
+        }
+        // A currency or an unexplained word in the parentheses is no remark: not an amount.
+        for s in [
+            "2000万（美元）",
+            "3亿（港币）",
+            "5亿（待核实）",
+            "1.2亿(其中美元部分3000万)",
+        ] {
+            assert_eq!(parse_approx_number_text(s), None, "{s}");
+        }
+    }
+
+    #[test]
     fn an_exact_amount_is_not_marked_approximate() {
         let n = parse_approx_number_text("12.5亿").unwrap();
         assert_eq!((n.value, n.approx), (12.5, None));
@@ -967,7 +1104,8 @@ mod recoverable_tests {
             "待定",
             "待核实",
             "未定",
-            "3亿（含设备）",
+            "3亿（待核实）",
+            "3亿（美元）",
             "约",
             "近期",
         ] {
@@ -1048,6 +1186,23 @@ mod recoverable_tests {
             assert_eq!(r.assumed, Some(DateAssumption::YearOfReturn), "{s}");
             assert!(r.year_assumed(), "{s}");
             assert!(!r.after_period(june()), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_two_digit_year_near_the_returns_is_20xx_and_said() {
+        for s in ["25.3.5", "25/3/5", "25-03-05", "25年3月5日", "25.03.05"] {
+            let r = text(s);
+            assert_eq!(r.date, d(2025, 3, 5), "{s}");
+            assert_eq!(r.assumed, Some(DateAssumption::ShortYear), "{s}");
+            assert!(!r.year_assumed(), "{s}");
+            let t = r.assumption_text().unwrap();
+            assert!(t.contains("两位") && t.contains("2025-03-05"), "{t}");
+        }
+        assert_eq!(text("24.12.30").date, d(2024, 12, 30));
+        // Too far from the return's year to be a short year: `03/05/25` is no date.
+        for s in ["03/05/25", "12/05/25", "99.3.5", "27.3.5"] {
+            assert_eq!(parse_date_text_in(s, june()), None, "{s}");
         }
     }
 

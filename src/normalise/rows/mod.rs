@@ -466,9 +466,12 @@ fn convert_value(
         ColumnKind::Number { unit } => match read_number_in_unit(cell, unit.as_deref()) {
             Ok(None) => Value::Null,
             Ok(Some(n)) => {
+                let counted = crate::ingest::format_number_public(n.value);
                 if let Some(words) = &n.approx {
-                    let counted = crate::ingest::format_number_public(n.value);
                     warn_approximate(ctx, r, grid_col, col, cell, words, &counted, "数字");
+                }
+                if let Some(remark) = &n.remark {
+                    warn_remark(ctx, r, grid_col, col, cell, remark, &counted);
                 }
                 check_amount(ctx, r, grid_col, col, n.value, cell, "")
             }
@@ -519,6 +522,7 @@ fn read_number_in_unit(
                         value: n.value,
                         word: n.unit,
                         approx: None,
+                        remark: None,
                     }))
                 }
                 _ => Err(ValueError::NotNumber),
@@ -887,7 +891,41 @@ fn convert_money(
         );
         warn_approximate(ctx, r, c, col, cell, words, &counted, "金额");
     }
+    if let Some(remark) = &parsed.remark {
+        let counted = format!(
+            "{}{}",
+            crate::ingest::format_number_public(value),
+            unit.name
+        );
+        warn_remark(ctx, r, c, col, cell, remark, &counted);
+    }
     check_amount(ctx, r, c, col, value, cell, unit.name)
+}
+
+/// A value followed by a remark in parentheses (`1.2亿元（其中一期5000万）`) counted at the value
+/// before it: said in a warning naming the remark.
+fn warn_remark(
+    ctx: &mut Ctx,
+    r: usize,
+    c: Option<usize>,
+    col: &Column,
+    cell: &Cell,
+    remark: &str,
+    counted: &str,
+) {
+    ctx.issue(
+        Severity::Warning,
+        Rule::AssumedValue,
+        Some(r),
+        c,
+        Some(col),
+        cell.raw(),
+        format!(
+            "“{}”填的是“{}”，已按括号前的{counted}计，括号内的“{remark}”未计入；如需说明请写在备注栏",
+            col.label,
+            cell.display()
+        ),
+    );
 }
 
 /// An approximate value (`约3亿`, `近5000万`) counted at its number: said in a warning.

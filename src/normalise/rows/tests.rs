@@ -810,6 +810,34 @@ fn approximate_amounts_count_at_their_number_with_a_warning() {
 }
 
 #[test]
+fn an_amount_with_a_breakdown_in_parentheses_counts_the_amount_and_names_the_remark() {
+    let inv = ledger_column("planned_investment_yi");
+    let o = run(vec![
+        vec![t("填报单位：蓬江区")],
+        ledger_header(),
+        project("1", "甲", t("1.2亿元（其中一期5000万）"), "签约", ""),
+        project("2", "乙", t("8000万(含设备投资3000万)"), "签约", ""),
+        project("3", "丙", t("2000万（美元）"), "签约", ""),
+    ]);
+    let got: Vec<&Value> = o.records.iter().map(|r| &r.values[inv]).collect();
+    assert_eq!(got, vec![&Value::Number(1.2), &Value::Number(0.8)]);
+    let remarks: Vec<&str> = o
+        .issues
+        .iter()
+        .filter(|i| i.rule == Rule::AssumedValue)
+        .map(|i| i.message.as_str())
+        .collect();
+    assert_eq!(remarks.len(), 2, "{remarks:?}");
+    assert!(
+        remarks[0].contains("已按括号前的1.2亿元计")
+            && remarks[0].contains("“其中一期5000万”未计入")
+    );
+    assert!(remarks[1].contains("0.8亿元"), "{}", remarks[1]);
+    // A currency in the parentheses is no remark: the amount is not read in 万元.
+    assert_eq!(o.accounting.rows_rejected, 1);
+}
+
+#[test]
 fn a_date_without_a_year_is_the_returns_year_and_one_after_its_month_is_flagged() {
     let signed = ledger_column("signed_date");
     let with_date = |no: &str, date: Cell| {
