@@ -466,12 +466,19 @@ fn convert_value(
         ColumnKind::Number { unit } => match read_number_in_unit(cell, unit.as_deref()) {
             Ok(None) => Value::Null,
             Ok(Some(n)) => {
-                let counted = crate::ingest::format_number_public(n.value);
-                if let Some(words) = &n.approx {
-                    warn_approximate(ctx, r, grid_col, col, cell, words, &counted, "数字");
-                }
-                if let Some(remark) = &n.remark {
-                    warn_remark(ctx, r, grid_col, col, cell, remark, &counted);
+                if n.approx.is_some() || n.remark.is_some() {
+                    let counted = crate::ingest::format_number_public(n.value);
+                    warn_assumed_number(
+                        ctx,
+                        r,
+                        grid_col,
+                        col,
+                        cell,
+                        n.approx.as_deref(),
+                        n.remark.as_deref(),
+                        &counted,
+                        "数字",
+                    );
                 }
                 check_amount(ctx, r, grid_col, col, n.value, cell, "")
             }
@@ -883,76 +890,69 @@ fn convert_money(
         }
     };
     let value = parsed.value * chosen.factor_to(unit);
-    if let Some(words) = &parsed.approx {
+    if parsed.approx.is_some() || parsed.remark.is_some() {
         let counted = format!(
             "{}{}",
             crate::ingest::format_number_public(value),
             unit.name
         );
-        warn_approximate(ctx, r, c, col, cell, words, &counted, "金额");
-    }
-    if let Some(remark) = &parsed.remark {
-        let counted = format!(
-            "{}{}",
-            crate::ingest::format_number_public(value),
-            unit.name
+        warn_assumed_number(
+            ctx,
+            r,
+            c,
+            col,
+            cell,
+            parsed.approx.as_deref(),
+            parsed.remark.as_deref(),
+            &counted,
+            "金额",
         );
-        warn_remark(ctx, r, c, col, cell, remark, &counted);
     }
     check_amount(ctx, r, c, col, value, cell, unit.name)
 }
 
-/// A value followed by a remark in parentheses (`1.2亿元（其中一期5000万）`) counted at the value
-/// before it: said in a warning naming the remark.
-fn warn_remark(
-    ctx: &mut Ctx,
-    r: usize,
-    c: Option<usize>,
-    col: &Column,
-    cell: &Cell,
-    remark: &str,
-    counted: &str,
-) {
-    ctx.issue(
-        Severity::Warning,
-        Rule::AssumedValue,
-        Some(r),
-        c,
-        Some(col),
-        cell.raw(),
-        format!(
-            "“{}”填的是“{}”，已按括号前的{counted}计，括号内的“{remark}”未计入；如需说明请写在备注栏",
-            col.label,
-            cell.display()
-        ),
-    );
-}
-
-/// An approximate value (`约3亿`, `近5000万`) counted at its number: said in a warning.
+/// What reading a number assumed, each said in a warning: an approximate value (`约3亿`,
+/// `近5000万`) counted at its number, and a remark in parentheses (`1.2亿元（其中一期5000万）`)
+/// left out of the value before it. `counted` is the value as counted, `what` the kind of value
+/// the filer should write (金额, 数字).
 #[allow(clippy::too_many_arguments)]
-fn warn_approximate(
+fn warn_assumed_number(
     ctx: &mut Ctx,
     r: usize,
     c: Option<usize>,
     col: &Column,
     cell: &Cell,
-    words: &str,
+    approx: Option<&str>,
+    remark: Option<&str>,
     counted: &str,
     what: &str,
 ) {
     let raw_s = cell.display();
-    ctx.issue(
-        Severity::Warning,
-        Rule::AssumedValue,
-        Some(r),
-        c,
-        Some(col),
-        cell.raw(),
-        format!(
-            "“{}”填的是约数“{raw_s}”（{words}），已按{counted}计；请填写确切{what}",
-            col.label
-        ),
-    );
+    let messages = [
+        approx.map(|words| {
+            format!(
+                "“{}”填的是约数“{raw_s}”（{words}），已按{counted}计；请填写确切{what}",
+                col.label
+            )
+        }),
+        remark.map(|remark| {
+            format!(
+                "“{}”填的是“{raw_s}”，已按括号前的{counted}计，括号内的“{remark}”未计入；如需说明请写在备注栏",
+                col.label
+            )
+        }),
+    ];
+    for message in messages.into_iter().flatten() {
+        ctx.issue(
+            Severity::Warning,
+            Rule::AssumedValue,
+            Some(r),
+            c,
+            Some(col),
+            cell.raw(),
+            message,
+        );
+    }
 }
 
 fn check_amount(
