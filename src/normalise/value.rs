@@ -14,12 +14,15 @@
 //! - after the number or the unit: `左右`, `上下`, `以上`, `以下`, `以内`, `多`, `余`, `许`
 //!   (`2.3亿元左右`, `5000万元以上`, `3亿多`, `5000余万`, `5000多万元`);
 //! - a parenthesised remark at the end that is one of `暂定`, `预计`, `预估`, `估算`, `估计`, `约`,
-//!   `初步估算` (`3亿（暂定）`, `3亿(预计)`).
+//!   `初步估算`, `拟` (`3亿（暂定）`, `3亿(预计)`, `3亿元(拟)`); `+` after the unit (`3亿+`).
 //!
-//! A parenthesised remark that breaks the amount down or comments on it — it holds a figure or
-//! one of `其中`, `含`, `包括`, `期`, `已到位`, `累计` … (`1.2亿元（其中一期5000万）`,
-//! `3亿（含设备）`, `5亿（分两期建设）`) — leaves the amount before it, with the remark in
-//! [`ParsedNumber::remark`] for a warning.
+//! A remark that breaks the amount down or comments on it — it holds a figure or one of `其中`,
+//! `含`, `包括`, `期`, `已到位`, `累计` … — in parentheses (`1.2亿元（其中一期5000万）`,
+//! `3亿（含设备）`, `5亿（分两期建设）`) or after a comma or semicolon
+//! (`3.2亿元，其中固定资产投资2.5亿`) leaves the amount before it, with the remark in
+//! [`ParsedNumber::remark`] for a warning. Any other text after a comma is no amount (a comma
+//! before a digit is a thousands separator). A full stop or separator at the end is ignored
+//! (`3.5亿元。`).
 //!
 //! Not recovered (stay unparseable, the filer must choose or fill in): ranges `3-5亿`, `3~5亿`,
 //! `3至5亿`, `3到5亿`; words without a number `待定`, `待核实`, `未定`; a currency in the remark
@@ -54,7 +57,11 @@
 //!   `底` / `末` → the month's last day; also without a year (`3月底`);
 //! - **a remark after a complete date** is dropped and returned in [`DateRead::note`]: a
 //!   parenthesised remark of any content (`2025年3月5日（已签约）`) and the words `前`, `之前`,
-//!   `以前`, `左右`, `前后` (`2025年3月5日前`). Any other trailing text is not a date.
+//!   `以前`, `左右`, `前后` (`2025年3月5日前`), and the event that happened on it (`签约`, `签订`,
+//!   `签署`, `开工`, `动工`, `竣工`, `投产`, `达产`, `注册`, `落地`, `建成`, `入驻`, `开业`, `完成`,
+//!   optionally after `已`: `2025年3月5日签约`, `3月5日已开工`, also after a date without a year).
+//!   `已于` / `于` before a date are dropped (`已于3月5日签约`). Any other trailing text is not a
+//!   date (`2025年3月5日后`, `2025年3月拟签约`).
 //!
 //! Not dates: a bare year (`2025`, text or number), `三月`, a month beyond 12, a day beyond the
 //! month's end, `2025年底`.
@@ -291,9 +298,20 @@ const APPROX_BEFORE: &[&str] = &[
     "~",
 ];
 /// Words after a number or its unit that make it approximate, longest first.
-const APPROX_AFTER: &[&str] = &["左右", "上下", "以上", "以下", "以内", "多", "余", "许"];
+const APPROX_AFTER: &[&str] = &[
+    "左右", "上下", "以上", "以下", "以内", "多", "余", "许", "+",
+];
 /// Parenthesised remarks after an amount that only say it is not final.
-const APPROX_REMARKS: &[&str] = &["暂定", "预计", "预估", "估算", "估计", "约", "初步估算"];
+const APPROX_REMARKS: &[&str] = &[
+    "暂定",
+    "预计",
+    "预估",
+    "估算",
+    "估计",
+    "约",
+    "初步估算",
+    "拟",
+];
 /// Words inside a unit that only say "more than" (`5000余万`, `3亿多元`).
 const APPROX_INSIDE: &[char] = &['余', '多'];
 /// Words of a parenthesised remark that breaks an amount down or comments on it (`其中一期5000万`,
@@ -329,12 +347,29 @@ fn is_amount_remark(remark: &str) -> bool {
 /// `近5000万`, `5000余万`, `3亿（暂定）`) at the written number, naming the approximating words in
 /// [`ParsedNumber::approx`]. Ranges (`3-5亿`, `3至5亿`) and words alone (`待定`) give None.
 pub fn parse_approx_number_text(raw: &str) -> Option<ParsedNumber> {
-    let mut s: String = crate::text::compact(raw)
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    let mut words: Vec<String> = Vec::new();
+    let compact = crate::text::compact(raw);
+    // A full stop or separator at the very end says nothing: `3.5亿元。`.
+    let compact = compact.trim_end_matches(['。', ',', ';', '、']);
     let mut note: Option<String> = None;
+    // A remark after a comma or semicolon (`3.2亿元，其中固定资产投资2.5亿`) is a note beside the
+    // amount when it is one by [`is_amount_remark`]; a comma before a digit is a thousands
+    // separator (`12,000万元`).
+    let sep = compact.char_indices().find(|&(i, c)| {
+        (c == ',' || c == ';') && !compact[i + 1..].starts_with(|d: char| d.is_ascii_digit())
+    });
+    let body = match sep {
+        Some((i, _)) => {
+            let remark = &compact[i + 1..];
+            if !is_amount_remark(remark) {
+                return None;
+            }
+            note = Some(remark.to_string());
+            &compact[..i]
+        }
+        None => compact,
+    };
+    let mut s: String = body.chars().filter(|c| *c != ',').collect();
+    let mut words: Vec<String> = Vec::new();
     // A parenthesised remark at the end: `3亿(暂定)` makes it approximate, `1.2亿(其中一期5000万)`
     // is a note beside it; any other remark is not an amount.
     if let Some(inner) = s.strip_suffix(')') {
@@ -342,7 +377,7 @@ pub fn parse_approx_number_text(raw: &str) -> Option<ParsedNumber> {
         let remark = &inner[open + 1..];
         if APPROX_REMARKS.contains(&remark) {
             words.push(remark.to_string());
-        } else if is_amount_remark(remark) {
+        } else if is_amount_remark(remark) && note.is_none() {
             note = Some(remark.to_string());
         } else {
             return None;
@@ -671,6 +706,12 @@ impl DateRead {
 /// Words after a complete date that do not change it (the remark is returned in [`DateRead::note`]).
 const DATE_REMARK_WORDS: &[&str] = &["之前", "以前", "前后", "左右", "前"];
 
+/// Events written after the date they happened on (`2025年3月5日签约`, `3月5日已开工`).
+const EVENT_WORDS: &[&str] = &[
+    "签约", "签订", "签署", "开工", "动工", "竣工", "投产", "达产", "注册", "落地", "建成", "入驻",
+    "开业", "完成",
+];
+
 /// Reads a date cell against the return's period: everything [`read_date`] reads, plus dates
 /// without a year, month-only dates and parts of a month (see the module documentation).
 pub fn read_date_in(cell: &Cell, period: Period) -> Result<Option<DateRead>, ValueError> {
@@ -759,6 +800,9 @@ pub fn parse_date_text_in(raw: &str, period: Period) -> Option<DateRead> {
     .map(|c| if c == '。' { '.' } else { c })
     .collect();
     let mut note: Option<String> = None;
+    // The event written after the date (`签约`) may follow a date without a year; any other
+    // remark only a complete date.
+    let mut event = false;
     if let Some(inner) = s.strip_suffix(')') {
         let open = inner.rfind('(')?;
         note = Some(inner[open + 1..].to_string());
@@ -770,11 +814,32 @@ pub fn parse_date_text_in(raw: &str, period: Period) -> Option<DateRead> {
             s.truncate(s.len() - w.len());
         }
     }
+    if note.is_none() {
+        // What happened on the date, written after it: `2025年3月5日签约`, `3月5日已开工`. Only
+        // the events of [`EVENT_WORDS`]: a plan (`拟签约`) or `后` is not the date of the event.
+        let found = EVENT_WORDS.iter().find_map(|w| {
+            let head = s.strip_suffix(w)?;
+            let head = head.strip_suffix('已').unwrap_or(head);
+            (!head.is_empty()).then_some(head.len())
+        });
+        if let Some(i) = found {
+            note = Some(s[i..].to_string());
+            event = true;
+            s.truncate(i);
+        }
+    }
+    // `已于3月5日签约`, `于2025年3月5日`: the words before the date say nothing of it.
+    for lead in ["已于", "于"] {
+        if let Some(rest) = s.strip_prefix(lead) {
+            s = rest.to_string();
+            break;
+        }
+    }
     let s = s.trim_end_matches('.');
     let mut read = parse_date_core(s, period)?;
     if note.is_some() {
         // A remark only follows a complete date.
-        if read.assumed.is_some() {
+        if read.assumed.is_some() && !event {
             return None;
         }
         read.note = note;
@@ -1025,6 +1090,8 @@ mod recoverable_tests {
             ("3亿(预计)", 3.0, Some("亿"), "预计"),
             ("约1,200", 1200.0, None, "约"),
             ("大约3亿元左右", 3.0, Some("亿元"), "大约、左右"),
+            ("3亿元(拟)", 3.0, Some("亿元"), "拟"),
+            ("3亿+", 3.0, Some("亿"), "+"),
         ];
         for (s, v, unit, word) in cases {
             let (value, u, w) = approx(s);
@@ -1052,6 +1119,14 @@ mod recoverable_tests {
                 "含设备投资3000万",
             ),
             ("5亿（分两期建设）", 5.0, Some("亿"), None, "分两期建设"),
+            (
+                "3.2亿元，其中固定资产投资2.5亿",
+                3.2,
+                Some("亿元"),
+                None,
+                "其中固定资产投资2.5亿",
+            ),
+            ("8000万;含设备", 8000.0, Some("万"), None, "含设备"),
             ("12（已到位3）", 12.0, None, None, "已到位3"),
             (
                 "约3亿（其中一期1亿）",
@@ -1108,6 +1183,9 @@ mod recoverable_tests {
             "3亿（美元）",
             "约",
             "近期",
+            "3亿元，待核实",
+            "2000万，美元",
+            "3亿，4亿",
         ] {
             assert_eq!(parse_approx_number_text(s), None, "{s}");
         }
@@ -1356,6 +1434,28 @@ mod recoverable_tests {
         assert_eq!(r.note.as_deref(), Some("已签约"));
         assert!(r.assumption_text().unwrap().contains("已签约"));
         assert_eq!(r.assumed, None);
+    }
+
+    #[test]
+    fn the_event_written_after_a_date_is_dropped_and_returned() {
+        let r = text("2025年3月5日签约");
+        assert_eq!((r.date, r.note.as_deref()), (d(2025, 3, 5), Some("签约")));
+        assert_eq!(r.assumed, None);
+        let r = text("已于3月5日签约");
+        assert_eq!((r.date, r.note.as_deref()), (d(2025, 3, 5), Some("签约")));
+        assert_eq!(r.assumed, Some(DateAssumption::YearOfReturn));
+        let t = r.assumption_text().unwrap();
+        assert!(t.contains("未写年份") && t.contains("签约"), "{t}");
+        let r = text("于2025-03-05已开工");
+        assert_eq!((r.date, r.note.as_deref()), (d(2025, 3, 5), Some("已开工")));
+        for s in [
+            "2025年3月5日拟签约",
+            "2025年3月计划开工",
+            "签约",
+            "2025年3月5日后签约",
+        ] {
+            assert_eq!(parse_date_text_in(s, june()), None, "{s}");
+        }
     }
 
     #[test]

@@ -672,6 +672,27 @@ fn convert_coded(ctx: &mut Ctx, r: usize, c: Option<usize>, col: &Column, cell: 
             Value::Null
         }
         Resolved::Unknown => {
+            // A detail in parentheses after a listed value (`制造业（新能源）`): the value, and a
+            // warning that the detail was not read.
+            let n = crate::text::nfkc(raw.trim());
+            if let (base, Some(detail)) = crate::text::split_paren_suffix(&n) {
+                if let Resolved::Value(i) = vocab.resolve(base) {
+                    let value = vocab.values[i].clone();
+                    ctx.issue(
+                        Severity::Warning,
+                        Rule::AssumedValue,
+                        Some(r),
+                        c,
+                        Some(col),
+                        Some(raw.to_string()),
+                        format!(
+                            "“{}”填的是“{raw}”，已按“{value}”计，括号内的“{detail}”未计入；如需说明请写在备注栏",
+                            col.label
+                        ),
+                    );
+                    return Value::Text(value);
+                }
+            }
             // A sentence (`主体结构施工，已完成投资40%`): the declared keywords, else the dates.
             if let Some(i) = vocab.by_keyword(&raw) {
                 return Value::Text(vocab.values[i].clone());
@@ -937,7 +958,7 @@ fn warn_assumed_number(
         }),
         remark.map(|remark| {
             format!(
-                "“{}”填的是“{raw_s}”，已按括号前的{counted}计，括号内的“{remark}”未计入；如需说明请写在备注栏",
+                "“{}”填的是“{raw_s}”，已按说明前的{counted}计，“{remark}”未计入；如需说明请写在备注栏",
                 col.label
             )
         }),

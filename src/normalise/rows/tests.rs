@@ -829,7 +829,7 @@ fn an_amount_with_a_breakdown_in_parentheses_counts_the_amount_and_names_the_rem
         .collect();
     assert_eq!(remarks.len(), 2, "{remarks:?}");
     assert!(
-        remarks[0].contains("已按括号前的1.2亿元计")
+        remarks[0].contains("已按说明前的1.2亿元计")
             && remarks[0].contains("“其中一期5000万”未计入")
     );
     assert!(remarks[1].contains("0.8亿元"), "{}", remarks[1]);
@@ -1008,4 +1008,45 @@ fn a_missing_column_under_an_unlisted_header_is_named_beside_the_missing_column(
         e.message
     );
     assert_eq!(o.accounting.rows_rejected, 1);
+}
+
+#[test]
+fn a_listed_value_with_a_detail_in_parentheses_counts_as_the_value_with_a_warning() {
+    let sector = ledger_column("sector");
+    let mut a = project("1", "甲", Cell::Number(3.0), "已签约", "");
+    a[3] = t("制造业（新能源）");
+    let mut b = project("2", "乙", Cell::Number(3.0), "已签约", "");
+    b[3] = t("新能源（制造业）");
+    let mut c = project("3", "丙", Cell::Number(3.0), "已签约", "");
+    c[6] = t("2025年1月10日签约");
+    let o = run(vec![vec![t("填报单位：蓬江区")], ledger_header(), a, b, c]);
+    assert_eq!(
+        (o.accounting.rows_accepted, o.accounting.rows_rejected),
+        (2, 1),
+        "{:#?}",
+        o.issues
+    );
+    assert_eq!(o.records[0].values[sector], Value::Text("制造业".into()));
+    let warned = o
+        .issues
+        .iter()
+        .find(|i| i.rule == Rule::AssumedValue && i.cell.as_deref() == Some("D3"))
+        .expect("a warning at D3");
+    assert!(
+        warned.message.contains("已按“制造业”计") && warned.message.contains("新能源"),
+        "{}",
+        warned.message
+    );
+    // The value before the parentheses is no listed value: rejected at its cell.
+    assert!(o
+        .issues
+        .iter()
+        .any(|i| i.rule == Rule::UnknownValue && i.cell.as_deref() == Some("D4")));
+    // The event after the date is read beside it, and said.
+    let dated = o
+        .issues
+        .iter()
+        .find(|i| i.rule == Rule::AssumedValue && i.cell.as_deref() == Some("G5"))
+        .expect("a warning at G5");
+    assert!(dated.message.contains("签约"), "{}", dated.message);
 }
