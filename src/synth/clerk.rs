@@ -7,7 +7,10 @@
 //! - section rows inside the table (`一、续建项目`, `（一）制造业项目`, `二、服务业项目（3个）`,
 //!   an empty `三、拟落地项目`), besides the plain style's 合计/小计, blank rows and footers;
 //! - approximate amounts (`约3亿`, `2.3亿元左右`, `近5000万`, `35000余万`), counted at the number;
-//! - dates without a year (`3月12日`, `3/12`) and month-only dates (`2025.11` as text or number,
+//! - amounts with a breakdown or remark beside them (`1.2亿元（其中一期0.6亿元）`,
+//!   `3亿元，其中设备投资1亿元`, `5000万元（含设备投资）`, `3亿元（拟）`), counted at the amount;
+//! - dates without a year (`3月12日`, `3/12`), with the stage's event (`已于3月12日签约`,
+//!   `2025年3月12日开工`) or a two-digit year (`25.3.12`, `25年3月12日`), and month-only dates (`2025.11` as text or number,
 //!   `2025年11月`, `2025/11`, `2025-11`, `2025年11月份`);
 //! - the money unit stated in real forms: `单位：万元、亩`, `金额单位：万元；面积单位：亩`,
 //!   `计量单位：万元`, `（单位：万元）` in the title, `单位：万元` above the header's last column,
@@ -509,10 +512,17 @@ impl Clerk {
                 _ => (plain(rng), None),
             },
             Col::Key(AMOUNT_KEY) => match row.amount {
-                AmountVal::Yi(yi) if row.bad.is_none() && rng.chance(self.approx_p) => (
-                    Some(Cell::Text(self.approx_text(rng, st.unit, yi))),
-                    Some("approx_amount"),
-                ),
+                AmountVal::Yi(yi) if row.bad.is_none() && rng.chance(self.approx_p) => {
+                    let text = self.approx_text(rng, st.unit, yi);
+                    // A breakdown or remark beside the amount rather than an approximation.
+                    let class = if text.contains(['（', '，', '；']) && !text.contains("暂定")
+                    {
+                        "amount_remark"
+                    } else {
+                        "approx_amount"
+                    };
+                    (Some(Cell::Text(text)), Some(class))
+                }
                 AmountVal::Yi(yi) if self.unit_form == UnitForm::Bare => {
                     let wan = round_to(yi * 10_000.0, 2);
                     let cell = if rng.chance(0.2) {
@@ -530,7 +540,19 @@ impl Clerk {
                 };
                 match row.dates[i] {
                     DateVal::Day(d) if row.bad.is_none() && rng.chance(self.yearless_p) => {
-                        (Some(yearless(rng, d)), Some("yearless_date"))
+                        let cell = yearless(rng, d, i);
+                        let class = match &cell {
+                            Cell::Text(t) if DATE_EVENTS.iter().any(|e| t.contains(e)) => {
+                                "dated_event"
+                            }
+                            Cell::Text(t)
+                                if t.split(['.', '年']).next().is_some_and(|y| y.len() == 2) =>
+                            {
+                                "short_year_date"
+                            }
+                            _ => "yearless_date",
+                        };
+                        (Some(cell), Some(class))
                     }
                     DateVal::Day(d) if row.bad.is_none() && rng.chance(self.month_only_p) => {
                         (Some(month_only(rng, d, st.csv)), Some("month_only_date"))
@@ -552,6 +574,13 @@ impl Clerk {
                 format!("近{y}亿元"),
                 format!("预计{y}亿"),
                 format!("约{y}"),
+                // A breakdown beside the amount, in parentheses or after a comma.
+                format!("{y}亿元（其中一期{}亿元）", fmt_num(round_to(yi / 2.0, 2))),
+                format!(
+                    "{y}亿元，其中设备投资{}亿元",
+                    fmt_num(round_to(yi / 3.0, 2))
+                ),
+                format!("{y}亿元（拟）"),
             ],
             _ if self.unit_form == UnitForm::Bare => vec![format!("约{w}"), format!("{w}左右")],
             Unit::HeaderWan | Unit::NoteWan => vec![
@@ -560,6 +589,8 @@ impl Clerk {
                 format!("近{w}万"),
                 format!("{w}余万"),
                 format!("约{w}"),
+                format!("{w}万元（含设备投资）"),
+                format!("{w}万元；已到位{}万元", fmt_num(round_to(yi * 2_000.0, 0))),
             ],
             Unit::PerValue => vec![
                 format!("约{y}亿"),
@@ -572,14 +603,24 @@ impl Clerk {
     }
 }
 
-/// `3月12日`, `3月12号`, `3/12`, `03-12`: a day of the return's year written without it.
-fn yearless(rng: &mut Rng, d: NaiveDate) -> Cell {
-    let (m, day) = (d.month(), d.day());
-    Cell::Text(match rng.below(4) {
+/// What clerks write after the date of each stage (`2025年3月5日签约`).
+const DATE_EVENTS: [&str; super::truth::N_STAGES] = ["签约", "注册", "开工", "投产"];
+
+/// `3月12日`, `3月12号`, `3/12`, `03-12`: a day of the return's year written without it; also
+/// with the stage's event (`已于3月12日签约`, `2025年3月12日开工`) or a two-digit year (`25.3.12`,
+/// `25年3月12日`). `stage` indexes [`DATE_EVENTS`]. Each form is read with a warning.
+fn yearless(rng: &mut Rng, d: NaiveDate, stage: usize) -> Cell {
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    let event = DATE_EVENTS.get(stage).copied().unwrap_or("签约");
+    Cell::Text(match rng.below(8) {
         0 => format!("{m}月{day}日"),
         1 => format!("{m}月{day}号"),
         2 => format!("{m}/{day}"),
-        _ => format!("{m:02}-{day:02}"),
+        3 => format!("{m:02}-{day:02}"),
+        4 => format!("已于{m}月{day}日{event}"),
+        5 => format!("{y}年{m}月{day}日{event}"),
+        6 => format!("{:02}.{m}.{day}", y % 100),
+        _ => format!("{:02}年{m}月{day}日", y % 100),
     })
 }
 

@@ -912,9 +912,12 @@ fn convert_money(
     };
     let value = parsed.value * chosen.factor_to(unit);
     if parsed.approx.is_some() || parsed.remark.is_some() {
+        // Shown as a filer would write it: a unit conversion's float noise
+        // (4700万元 = 0.47000000000000003亿元) is not the filer's figure.
+        let shown = (value * 1e8).round() / 1e8;
         let counted = format!(
             "{}{}",
-            crate::ingest::format_number_public(value),
+            crate::ingest::format_number_public(shown),
             unit.name
         );
         warn_assumed_number(

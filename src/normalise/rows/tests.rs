@@ -818,16 +818,30 @@ fn an_amount_with_a_breakdown_in_parentheses_counts_the_amount_and_names_the_rem
         project("1", "甲", t("1.2亿元（其中一期5000万）"), "签约", ""),
         project("2", "乙", t("8000万(含设备投资3000万)"), "签约", ""),
         project("3", "丙", t("2000万（美元）"), "签约", ""),
+        project("4", "丁", t("4700万元；已到位940万元"), "签约", ""),
     ]);
     let got: Vec<&Value> = o.records.iter().map(|r| &r.values[inv]).collect();
-    assert_eq!(got, vec![&Value::Number(1.2), &Value::Number(0.8)]);
+    assert_eq!(
+        got,
+        vec![
+            &Value::Number(1.2),
+            &Value::Number(0.8),
+            &Value::Number(4700.0 * 1e-4)
+        ]
+    );
     let remarks: Vec<&str> = o
         .issues
         .iter()
         .filter(|i| i.rule == Rule::AssumedValue)
         .map(|i| i.message.as_str())
         .collect();
-    assert_eq!(remarks.len(), 2, "{remarks:?}");
+    assert_eq!(remarks.len(), 3, "{remarks:?}");
+    // The converted amount is shown as written, without the conversion's float noise.
+    assert!(
+        remarks[2].contains("已按说明前的0.47亿元计") && remarks[2].contains("“已到位940万元”"),
+        "{}",
+        remarks[2]
+    );
     assert!(
         remarks[0].contains("已按说明前的1.2亿元计")
             && remarks[0].contains("“其中一期5000万”未计入")
