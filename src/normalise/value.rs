@@ -332,7 +332,7 @@ const REMARK_WORDS: &[&str] = &[
 ];
 
 /// A parenthesised remark after an amount that is a note, not a unit or a currency: it holds a
-/// figure of its own or one of [`REMARK_WORDS`]. `（美元）`, `（万元）` or `（待核实）` are not: the
+/// figure of its own or one of [`REMARK_WORDS`], or it says what has been done (`已开工`). `（美元）`, `（万元）` or `（待核实）` are not: the
 /// cell stays unreadable rather than be read in a unit the filer did not mean.
 fn is_amount_remark(remark: &str) -> bool {
     let unit_like = ["美元", "港元", "港币", "欧元", "日元", "外币"]
@@ -340,6 +340,7 @@ fn is_amount_remark(remark: &str) -> bool {
         .any(|w| remark.contains(w));
     !unit_like
         && (remark.chars().any(|c| c.is_ascii_digit())
+            || remark.starts_with('已')
             || REMARK_WORDS.iter().any(|w| remark.contains(w)))
 }
 

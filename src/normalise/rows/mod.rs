@@ -520,9 +520,13 @@ fn read_number_in_unit(
             };
             match super::value::read_number(cell)? {
                 Some(n)
+                    // The column's unit, alone or with an alternative after it (`套/间`, `套(间)`),
+                    // or the first of the column's alternatives: `3套已开工` is no number in 套.
                     if n.unit.as_deref().is_some_and(|w| {
                         let w = crate::text::compact(w);
-                        w.starts_with(&unit) || unit.starts_with(&w)
+                        w.strip_prefix(unit.as_str())
+                            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '(']))
+                            || unit.starts_with(&w)
                     }) =>
                 {
                     Ok(Some(super::value::ParsedCount {

@@ -1064,3 +1064,17 @@ fn a_listed_value_with_a_detail_in_parentheses_counts_as_the_value_with_a_warnin
         .expect("a warning at G5");
     assert!(dated.message.contains("签约"), "{}", dated.message);
 }
+
+#[test]
+fn a_number_in_its_columns_unit_takes_no_words_after_the_unit() {
+    let read = |s: &str, unit: &str| super::read_number_in_unit(&t(s), Some(unit));
+    assert_eq!(read("274亩", "亩").unwrap().map(|n| n.value), Some(274.0));
+    assert_eq!(read("3套/间", "套").unwrap().map(|n| n.value), Some(3.0));
+    assert_eq!(read("3套(间)", "套").unwrap().map(|n| n.value), Some(3.0));
+    // Words glued to the unit are not a unit: the filer must say what they mean.
+    assert_eq!(read("3套已开工", "套"), Err(ValueError::NotNumber));
+    assert_eq!(read("274亩以内待定", "亩"), Err(ValueError::NotNumber));
+    // After a comma, a note of what has been done is a remark beside the figure (warned).
+    let n = read("3套，已开工", "套").unwrap().unwrap();
+    assert_eq!((n.value, n.remark.as_deref()), (3.0, Some("已开工")));
+}
