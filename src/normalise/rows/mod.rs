@@ -916,14 +916,7 @@ fn convert_money(
     };
     let value = parsed.value * chosen.factor_to(unit);
     if parsed.approx.is_some() || parsed.remark.is_some() {
-        // Shown as a filer would write it: a unit conversion's float noise
-        // (4700万元 = 0.47000000000000003亿元) is not the filer's figure.
-        let shown = (value * 1e8).round() / 1e8;
-        let counted = format!(
-            "{}{}",
-            crate::ingest::format_number_public(shown),
-            unit.name
-        );
+        let counted = format!("{}{}", shown_amount(value), unit.name);
         warn_assumed_number(
             ctx,
             r,
@@ -937,6 +930,12 @@ fn convert_money(
         );
     }
     check_amount(ctx, r, c, col, value, cell, unit.name)
+}
+
+/// An amount converted to the column's unit, for a message: as a filer would write it, without
+/// the conversion's float noise (4700万元 is 0.47亿元, not 0.47000000000000003亿元).
+fn shown_amount(value: f64) -> String {
+    crate::ingest::format_number_public((value * 1e8).round() / 1e8)
 }
 
 /// What reading a number assumed, each said in a warning: an approximate value (`约3亿`,
@@ -1027,7 +1026,7 @@ fn check_amount(
                 format!(
                     "“{}”为{}{unit}，超过合理上限{}{unit}，请核实金额和单位（是否应为万元）",
                     col.label,
-                    crate::ingest::format_number_public(value),
+                    shown_amount(value),
                     max
                 ),
             );
